@@ -1,0 +1,45 @@
+// The only module that talks to the Rust side. One function per command of docs/ipc.md;
+// every failure is rejected as { kind, message, field }.
+
+function normaliseError(raw) {
+  if (raw && typeof raw === 'object' && typeof raw.kind === 'string') {
+    return { kind: raw.kind, message: String(raw.message ?? ''), field: raw.field ?? null };
+  }
+  const message = typeof raw === 'string' ? raw : (raw && raw.message) || 'Unknown error';
+  return { kind: 'internal', message, field: null };
+}
+
+async function call(command, args) {
+  const tauri = window.__TAURI__;
+  if (!tauri || !tauri.core) {
+    throw { kind: 'internal', message: 'The desktop shell is not available', field: null };
+  }
+  try {
+    return await tauri.core.invoke(command, args);
+  } catch (raw) {
+    throw normaliseError(raw);
+  }
+}
+
+export const appInfo = () => call('app_info');
+export const getCatalog = () => call('get_catalog');
+export const importCatalog = ({ json }) => call('import_catalog', { json });
+export const listTokens = ({ query }) => call('list_tokens', { query });
+export const getToken = ({ id }) => call('get_token', { id });
+export const tokenHistory = ({ id }) => call('token_history', { id });
+export const createToken = ({ request }) => call('create_token', { request });
+export const copySecret = ({ id }) => call('copy_secret', { id });
+export const discardSecret = ({ id }) => call('discard_secret', { id });
+export const updateToken = ({ id, changes }) => call('update_token', { id, changes });
+export const revokeToken = ({ id }) => call('revoke_token', { id });
+export const setComposition = ({ id, composition, confirmRemoveNumbers }) =>
+  call('set_composition', { id, composition, confirmRemoveNumbers: Boolean(confirmRemoveNumbers) });
+export const checkPhone = ({ country, phone }) => call('check_phone', { country, phone });
+export const addNumber = ({ id, country, phone }) => call('add_number', { id, country, phone });
+export const setNumberEnabled = ({ id, number, enabled }) =>
+  call('set_number_enabled', { id, number, enabled });
+export const removeNumber = ({ id, number }) => call('remove_number', { id, number });
+export const authorize = ({ request }) => call('authorize', { request });
+export const getSettings = () => call('get_settings');
+export const updateSettings = ({ settings }) => call('update_settings', { settings });
+export const uiReady = ({ millis }) => call('ui_ready', { millis });

@@ -1,0 +1,94 @@
+// Translation and locale-aware formatting. Tables are flat { "dotted.key": "text" } maps;
+// a value may be { one, other } for plurals. Placeholders are written {name}.
+import en from './i18n/en.js';
+import fr from './i18n/fr.js';
+
+const tables = { en, fr };
+let language = 'en';
+let locale = 'en';
+
+/** Picks the UI language from the setting ("system" | "en" | "fr") and the OS locale. */
+export function setLanguage(setting, osLocale) {
+  const os = typeof osLocale === 'string' && osLocale ? osLocale.replace('_', '-') : 'en';
+  const osLanguage = os.split('-')[0].toLowerCase();
+  language = setting === 'en' || setting === 'fr' ? setting : (osLanguage === 'fr' ? 'fr' : 'en');
+  // Keep the OS region (fr-CI, en-GB) for date and number formats when it speaks the same language.
+  locale = osLanguage === language && isValidLocale(os) ? os : language;
+  document.documentElement.lang = language;
+}
+
+function isValidLocale(tag) {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([tag]).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export const currentLanguage = () => language;
+
+export function t(key, params = {}) {
+  let value = tables[language][key] ?? tables.en[key];
+  if (value === undefined) return key;
+  if (typeof value === 'object') {
+    const category = new Intl.PluralRules(language).select(Number(params.count ?? 0));
+    value = value[category] ?? value.other;
+  }
+  return value.replace(/\{(\w+)\}/g, (match, name) =>
+    name in params ? String(params[name]) : match);
+}
+
+/** Whether a key exists, for texts chosen from codes the backend may extend. */
+export const hasKey = (key) => key in tables[language] || key in tables.en;
+
+export const formatNumber = (n) => new Intl.NumberFormat(locale).format(n);
+
+export function formatDateTime(iso) {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatDay(iso) {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(new Date(iso));
+}
+
+const UNITS = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+/** "in 29 days", "3 hours ago", "il y a 3 heures". */
+export function formatRelative(iso, now = Date.now()) {
+  const seconds = (new Date(iso).getTime() - now) / 1000;
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
+  }
+  return t('date.justNow');
+}
+
+let regionNames = null;
+let regionNamesLanguage = null;
+
+/** The country's name in the UI language, falling back to the catalog's own name. */
+export function regionName(iso, fallback) {
+  if (regionNamesLanguage !== language) {
+    regionNamesLanguage = language;
+    try {
+      regionNames = new Intl.DisplayNames([language], { type: 'region' });
+    } catch {
+      regionNames = null;
+    }
+  }
+  try {
+    const name = regionNames && regionNames.of(iso);
+    return name && name !== iso ? name : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export const formatList = (items) =>
+  new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }).format(items);

@@ -1,0 +1,113 @@
+// App shell: loads settings, catalog and app info, draws the navigation and routes between views.
+import * as api from './api.js';
+import { state } from './state.js';
+import { setLanguage, t } from './i18n.js';
+import { h, replaceChildren } from './dom.js';
+import { icon } from './icons.js';
+import { errorText } from './format.js';
+import * as tokenList from './views/tokenList.js';
+import * as createToken from './views/createToken.js';
+import * as tokenDetails from './views/tokenDetails.js';
+import * as checkPayment from './views/checkPayment.js';
+import * as settingsView from './views/settings.js';
+
+const ROUTES = [
+  { pattern: /^#\/tokens$/, view: tokenList, nav: 'tokens' },
+  { pattern: /^#\/new$/, view: createToken, nav: 'tokens' },
+  { pattern: /^#\/token\/([^/]+)$/, view: tokenDetails, nav: 'tokens' },
+  { pattern: /^#\/check$/, view: checkPayment, nav: 'check' },
+  { pattern: /^#\/settings$/, view: settingsView, nav: 'settings' },
+];
+
+let cleanup = null;
+let firstRoute = true;
+
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function applyTheme(theme) {
+  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  else delete document.documentElement.dataset.theme;
+}
+
+/** Called by the settings view after a successful save: language and theme apply at once. */
+function saveAppliedSettings(settings) {
+  state.settings = settings;
+  setLanguage(settings.language, state.info.locale);
+  applyTheme(settings.theme);
+  firstRoute = true;
+  route();
+}
+
+function currentRoute() {
+  const hash = location.hash || '#/tokens';
+  for (const entry of ROUTES) {
+    const match = hash.match(entry.pattern);
+    if (match) return { ...entry, params: match.slice(1).map(decodeURIComponent) };
+  }
+  return { ...ROUTES[0], params: [] };
+}
+
+function navLink(key, hash, iconName, active) {
+  return h('a', {
+    class: 'nav-link',
+    href: hash,
+    testid: `nav-${key}`,
+    'aria-current': active ? 'page' : null,
+  }, icon(iconName, { size: 18 }), h('span', {}, t(`nav.${key}`)));
+}
+
+function renderSidebar(active) {
+  const sidebar = document.getElementById('sidebar');
+  sidebar.setAttribute('aria-label', t('nav.label'));
+  replaceChildren(sidebar,
+    h('div', { class: 'brand' },
+      h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, icon('key', { size: 18 })),
+      h('span', { class: 'brand-name' }, 'ClaPay Tokens')),
+    h('button', { type: 'button', class: 'btn btn-primary btn-block', testid: 'new-token', onClick: () => navigate('#/new') },
+      icon('plus'), t('nav.newToken')),
+    h('div', { class: 'nav-links' },
+      navLink('tokens', '#/tokens', 'list', active === 'tokens'),
+      navLink('check', '#/check', 'shield', active === 'check'),
+      navLink('settings', '#/settings', 'settings', active === 'settings')),
+    h('div', { class: 'sidebar-footer' },
+      h('span', { testid: 'app-version' }, t('nav.version', { version: state.info.version })),
+      h('span', {}, t('nav.catalog', { version: state.info.catalog_version }))));
+}
+
+function route() {
+  if (cleanup) cleanup();
+  cleanup = null;
+  const current = currentRoute();
+  renderSidebar(current.nav);
+  const content = document.getElementById('content');
+  content.replaceChildren();
+  content.scrollTop = 0;
+  cleanup = current.view.mount(content, { params: current.params, navigate, applySettings: saveAppliedSettings }) || null;
+  // Move focus to the new page for keyboard and screen-reader users, except on the first paint.
+  if (!firstRoute) content.focus({ preventScroll: true });
+  firstRoute = false;
+}
+
+async function start() {
+  try {
+    const [info, settings, catalog] = await Promise.all([api.appInfo(), api.getSettings(), api.getCatalog()]);
+    state.info = info;
+    state.settings = settings;
+    state.catalog = catalog;
+    setLanguage(settings.language, info.locale);
+    applyTheme(settings.theme);
+  } catch (error) {
+    setLanguage('system', navigator.language);
+    replaceChildren(document.getElementById('content'),
+      h('div', { class: 'fatal', role: 'alert', testid: 'fatal-error' },
+        h('h1', {}, t('app.startFailed')), h('p', {}, errorText(error))));
+    return;
+  }
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();

@@ -1,0 +1,66 @@
+// The token's history timeline: each event kind in plain words.
+import { h } from '../dom.js';
+import { icon } from '../icons.js';
+import { t, hasKey } from '../i18n.js';
+import { dateText } from '../format.js';
+import { countryName, operatorName, methodName } from '../state.js';
+import { reasonLabel } from '../reasons.js';
+
+const ICONS = {
+  created: 'key',
+  composition_changed: 'globe',
+  number_added: 'phone',
+  number_disabled: 'power',
+  number_enabled: 'power',
+  number_removed: 'phone',
+  name_changed: 'edit',
+  description_changed: 'edit',
+  expiry_changed: 'clock',
+  revoked: 'ban',
+  used: 'checkCircle',
+  denied: 'xCircle',
+};
+
+const first = (detail, keys) => keys.map((k) => detail[k]).find((v) => v !== undefined && v !== null && v !== '');
+
+/** The payment that was checked, when the event's detail names it. */
+function paymentContext(detail) {
+  const parts = [];
+  if (detail.operator && detail.country) parts.push(operatorName(detail.country, detail.operator));
+  if (detail.method) parts.push(methodName(detail.method));
+  if (detail.country) parts.push(countryName(detail.country));
+  const phone = first(detail, ['formatted', 'phone', 'number']);
+  if (phone) parts.push(phone);
+  return parts.join(' · ');
+}
+
+function sentence(event) {
+  const detail = event.detail && typeof event.detail === 'object' ? event.detail : {};
+  const kind = hasKey(`history.${event.kind}`) ? event.kind : 'other';
+  const number = first(detail, ['formatted', 'number', 'phone']);
+  const params = { kind: event.kind, number: number || '' };
+  let main = t(number && hasKey(`history.${kind}.number`) ? `history.${kind}.number` : `history.${kind}`, params);
+  let extra = '';
+  if (kind === 'used' || kind === 'denied') {
+    extra = paymentContext(detail);
+    if (kind === 'denied' && detail.reason) main = t('history.deniedReason', { reason: reasonLabel(detail.reason) });
+  } else if (kind === 'name_changed') {
+    const from = first(detail, ['old', 'from', 'previous']);
+    const to = first(detail, ['new', 'to', 'name']);
+    if (from && to) extra = `${from} → ${to}`;
+  }
+  return { main, extra };
+}
+
+export function historyTimeline(events) {
+  if (events.length === 0) return h('p', { class: 'muted', testid: 'history-empty' }, t('details.noHistory'));
+  return h('ol', { class: 'timeline', testid: 'history' }, [...events].reverse().map((event) => {
+    const { main, extra } = sentence(event);
+    return h('li', { class: `timeline-item timeline-${event.kind}`, testid: 'history-event', 'data-kind': event.kind },
+      h('span', { class: 'timeline-icon', 'aria-hidden': 'true' }, icon(ICONS[event.kind] || 'info', { size: 14 })),
+      h('div', { class: 'timeline-body' },
+        h('p', { class: 'timeline-text' }, main),
+        extra ? h('p', { class: 'timeline-extra muted' }, extra) : null),
+      h('span', { class: 'timeline-date muted' }, dateText(event.at)));
+  }));
+}

@@ -1,0 +1,141 @@
+// Screen 8: settings, catalog import and app information.
+import * as api from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { icon } from '../icons.js';
+import { t, formatNumber } from '../i18n.js';
+import { errorText } from '../format.js';
+import { state } from '../state.js';
+import { toast } from '../toast.js';
+import { field } from './fields.js';
+
+const DURATIONS = ['7', '30', '60', '90', '365', 'never'];
+
+const options = (values, current, label) =>
+  values.map((value) => h('option', { value, selected: value === current }, label(value)));
+
+export function mount(container, { applySettings }) {
+  const s = state.settings;
+  const clipboard = field({
+    name: 'clipboard_clear_secs',
+    label: t('settings.clipboard'),
+    hint: t('settings.clipboardHint'),
+    control: h('input', {
+      id: 'settings-clipboard', class: 'input input-number', type: 'number', min: 5, max: 300, step: 1,
+      value: String(s.clipboard_clear_secs), testid: 'settings-clipboard-secs',
+    }),
+  });
+  const duration = field({
+    name: 'default_duration_days',
+    label: t('settings.defaultDuration'),
+    control: h('select', { id: 'settings-duration', class: 'select', testid: 'settings-default-duration' },
+      options(DURATIONS, s.default_duration_days === null ? 'never' : String(s.default_duration_days),
+        (v) => (v === 'never' ? t('expiry.never') : v === '365' ? t('expiry.year') : t('expiry.days', { count: Number(v) })))),
+  });
+  const language = field({
+    name: 'language',
+    label: t('settings.language'),
+    control: h('select', { id: 'settings-language', class: 'select', testid: 'settings-language' },
+      options(['system', 'en', 'fr'], s.language, (v) => t(`settings.language.${v}`))),
+  });
+  const theme = field({
+    name: 'theme',
+    label: t('settings.theme'),
+    control: h('select', { id: 'settings-theme', class: 'select', testid: 'settings-theme' },
+      options(['system', 'light', 'dark'], s.theme, (v) => t(`settings.theme.${v}`))),
+  });
+  const formError = h('div', { class: 'alert alert-error', role: 'alert', testid: 'settings-error', hidden: true });
+  const fields = { clipboard_clear_secs: clipboard, default_duration_days: duration, language, theme };
+
+  async function save(event) {
+    event.preventDefault();
+    Object.values(fields).forEach((f) => f.setError(null));
+    formError.hidden = true;
+    const seconds = Number(clipboard.control.value);
+    if (!Number.isInteger(seconds) || seconds < 5 || seconds > 300) {
+      clipboard.setError(t('settings.clipboardError'));
+      clipboard.control.focus();
+      return;
+    }
+    const settings = {
+      clipboard_clear_secs: seconds,
+      default_duration_days: duration.control.value === 'never' ? null : Number(duration.control.value),
+      language: language.control.value,
+      theme: theme.control.value,
+    };
+    try {
+      const saved = await api.updateSettings({ settings });
+      applySettings(saved);
+      toast(t('settings.saved'));
+      document.querySelector('[data-testid="settings-save"]')?.focus();
+    } catch (error) {
+      const target = fields[error.field];
+      if (target) target.setError(errorText(error));
+      else { formError.hidden = false; formError.textContent = errorText(error); }
+    }
+  }
+
+  const fileInput = h('input', {
+    type: 'file', id: 'settings-catalog-file', accept: '.json,application/json', class: 'file-input',
+    testid: 'settings-import-catalog', 'aria-describedby': 'hint-catalog error-catalog', onChange: importFile,
+  });
+  const catalogError = h('p', { class: 'field-error', id: 'error-catalog', testid: 'error-catalog', hidden: true });
+
+  function importFile() {
+    const file = fileInput.files && fileInput.files[0];
+    if (!file) return;
+    catalogError.hidden = true;
+    const reader = new FileReader();
+    reader.onload = async () => {
+      try {
+        const catalog = await api.importCatalog({ json: String(reader.result) });
+        state.catalog = catalog;
+        state.info = { ...state.info, catalog_version: catalog.version };
+        applySettings(state.settings);
+        toast(t('settings.catalogImported', { version: catalog.version }));
+      } catch (error) {
+        catalogError.hidden = false;
+        catalogError.textContent = error.kind === 'invalid_catalog'
+          ? t('settings.catalogInvalid', { message: error.message }) : errorText(error);
+        fileInput.value = '';
+      }
+    };
+    reader.onerror = () => {
+      catalogError.hidden = false;
+      catalogError.textContent = t('settings.catalogUnreadable');
+    };
+    reader.readAsText(file);
+  }
+
+  const countries = state.catalog.countries;
+  const operatorCount = countries.reduce((sum, c) => sum + c.operators.length, 0);
+  const aboutItem = (label, value, testid, mono = false) =>
+    [h('dt', {}, label), h('dd', { testid, class: mono ? 'mono selectable' : null }, value)];
+
+  replaceChildren(container,
+    h('header', { class: 'page-header' },
+      h('div', {},
+        h('h1', { class: 'page-title' }, t('settings.title')),
+        h('p', { class: 'page-subtitle' }, t('settings.subtitle')))),
+    h('form', { class: 'card form-card settings-form', testid: 'settings-form', novalidate: true, onSubmit: save },
+      h('h2', { class: 'section-title' }, t('settings.preferences')),
+      h('div', { class: 'settings-grid' }, clipboard.element, duration.element, language.element, theme.element),
+      formError,
+      h('div', { class: 'form-footer form-footer-end' },
+        h('button', { type: 'submit', class: 'btn btn-primary', testid: 'settings-save' }, t('common.save')))),
+    h('section', { class: 'card', 'aria-labelledby': 'catalog-title' },
+      h('h2', { id: 'catalog-title', class: 'section-title' }, t('settings.catalog')),
+      h('p', { class: 'section-help' }, t('settings.catalogSummary', {
+        version: state.catalog.version, countries: formatNumber(countries.length), operators: formatNumber(operatorCount),
+      })),
+      h('div', { class: 'file-field' },
+        fileInput,
+        h('label', { for: 'settings-catalog-file', class: 'btn' }, icon('upload'), t('settings.importCatalog')),
+        h('p', { class: 'hint-text', id: 'hint-catalog' }, t('settings.importHint'))),
+      catalogError),
+    h('section', { class: 'card', 'aria-labelledby': 'about-title' },
+      h('h2', { id: 'about-title', class: 'section-title' }, t('settings.about')),
+      h('dl', { class: 'detail-grid' },
+        aboutItem(t('settings.appVersion'), state.info.version, 'settings-app-version'),
+        aboutItem(t('settings.catalogVersion'), state.info.catalog_version, 'settings-catalog-version'),
+        aboutItem(t('settings.dbPath'), state.info.db_path, 'settings-db-path', true))));
+}

@@ -1,0 +1,170 @@
+// Screen 7: every field of one token, its composition, numbers and history; edit name,
+// description and expiry.
+import * as api from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { icon } from '../icons.js';
+import { t, formatDateTime } from '../i18n.js';
+import { dateText, statusBadge, errorText } from '../format.js';
+import { countryLabel } from '../state.js';
+import { fromCards } from '../composition.js';
+import { toast } from '../toast.js';
+import { field } from './fields.js';
+import { createExpiryField } from './expiryField.js';
+import { createCompositionEditor } from './compositionEditor.js';
+import { openCompositionModal } from './compositionModal.js';
+import { openNumbersModal } from './numbersModal.js';
+import { openRevokeModal } from './revokeModal.js';
+import { historyTimeline } from './history.js';
+
+export function mount(container, { params: [id] }) {
+  let alive = true;
+  let editing = false;
+  const root = h('div', { class: 'details', testid: 'token-details' }, h('p', { class: 'muted' }, t('common.loading')));
+  replaceChildren(container,
+    h('a', { href: '#/tokens', class: 'back-link', testid: 'back-to-list' }, icon('arrowLeft', { size: 14 }), t('nav.tokens')),
+    root);
+
+  async function load() {
+    try {
+      const [token, history] = await Promise.all([api.getToken({ id }), api.tokenHistory({ id })]);
+      if (alive) render(token, history);
+    } catch (error) {
+      if (alive) replaceChildren(root, h('div', { class: 'alert alert-error', role: 'alert', testid: 'details-error' }, errorText(error)));
+    }
+  }
+
+  function render(token, history) {
+    const revoked = token.status === 'REVOKED';
+    replaceChildren(root,
+      h('header', { class: 'page-header' },
+        h('div', {},
+          h('div', { class: 'title-row' },
+            h('h1', { class: 'page-title', testid: 'detail-name' }, token.name),
+            statusBadge(token.status, 'detail-status')),
+          h('p', { class: 'page-subtitle mono', testid: 'detail-hint' }, token.hint)),
+        revoked ? null : h('div', { class: 'header-actions' },
+          h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token, history); } },
+            icon('edit'), t('details.edit')),
+          h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-revoke', onClick: () => openRevokeModal(token, { onRevoked: load }) },
+            icon('trash'), t('list.revoke')))),
+      editing ? editForm(token) : infoCard(token),
+      h('section', { class: 'card', 'aria-labelledby': 'details-composition-title' },
+        h('div', { class: 'card-header' },
+          h('h2', { id: 'details-composition-title', class: 'section-title' }, t('details.composition')),
+          revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-edit-composition', onClick: () => openCompositionModal(token.id, { onChanged: load }) },
+            icon('edit', { size: 14 }), t('details.editComposition'))),
+        createCompositionEditor({ triples: fromCards(token.composition), readOnly: true }).element),
+      h('section', { class: 'card', 'aria-labelledby': 'details-numbers-title' },
+        h('div', { class: 'card-header' },
+          h('h2', { id: 'details-numbers-title', class: 'section-title' }, t('details.numbers')),
+          revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-manage-numbers', onClick: () => openNumbersModal(token.id, { onChanged: load }) },
+            icon('phone', { size: 14 }), t('details.manageNumbers'))),
+        numbersSummary(token)),
+      h('section', { class: 'card', 'aria-labelledby': 'details-history-title' },
+        h('h2', { id: 'details-history-title', class: 'section-title' }, t('details.history')),
+        historyTimeline(history)));
+  }
+
+  function infoCard(token) {
+    const item = (label, value, testid, extra = {}) => [h('dt', {}, label), h('dd', { testid, ...extra }, value)];
+    return h('section', { class: 'card', 'aria-label': t('details.info') },
+      h('dl', { class: 'detail-grid' },
+        item(t('details.id'), h('span', { class: 'mono selectable' }, token.id), 'detail-id'),
+        item(t('list.col.created'), dateWithExact(token.created_at), 'detail-created', { 'data-iso': token.created_at }),
+        item(t('list.col.expiry'), token.expires_at ? dateWithExact(token.expires_at)
+          : h('span', { class: 'warning-text' }, icon('alert', { size: 14 }), t('list.noExpiry')), 'detail-expiry', { 'data-iso': token.expires_at || '' }),
+        item(t('list.col.lastUsed'), token.last_used_at ? dateWithExact(token.last_used_at) : t('date.never'), 'detail-last-used', { 'data-iso': token.last_used_at || '' }),
+        token.revoked_at ? item(t('details.revokedAt'), dateWithExact(token.revoked_at), 'detail-revoked', { 'data-iso': token.revoked_at }) : null,
+        item(t('list.col.description'), token.description
+          ? h('span', { class: 'pre-line' }, token.description)
+          : h('span', { class: 'muted' }, t('details.noDescription')), 'detail-description')));
+  }
+
+  function editForm(token) {
+    const name = field({
+      name: 'name', label: t('create.name'),
+      control: h('input', { id: 'edit-name', class: 'input', type: 'text', value: token.name, testid: 'field-name' }),
+    });
+    const description = field({
+      name: 'description', label: t('create.description'), optional: t('common.optional'),
+      control: h('textarea', { id: 'edit-description', class: 'input textarea', rows: 3, testid: 'field-description' }, token.description || ''),
+    });
+    const expiry = createExpiryField({ initial: token.expires_at ? { kind: 'days', days: 30 } : { kind: 'never' } });
+    expiry.element.hidden = true;
+    const changeExpiry = h('button', {
+      type: 'button', class: 'btn btn-sm', testid: 'change-expiry',
+      onClick: () => { expiry.element.hidden = false; changeExpiry.remove(); expiry.element.querySelector('input').focus(); },
+    }, icon('clock', { size: 14 }), t('details.changeExpiry'));
+    const formError = h('div', { class: 'alert alert-error', role: 'alert', testid: 'edit-error', hidden: true });
+    const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'save-token' }, t('common.save'));
+
+    async function submit(event) {
+      event.preventDefault();
+      name.setError(null);
+      description.setError(null);
+      formError.hidden = true;
+      const changes = {};
+      const newName = name.control.value.trim();
+      if (!newName) return name.setError(t('create.errorNameRequired'));
+      if (newName !== token.name) changes.name = newName;
+      if (description.control.value !== (token.description || '')) changes.description = description.control.value;
+      if (!expiry.element.hidden) {
+        const chosen = expiry.read();
+        if (!chosen) return undefined;
+        changes.expiry = chosen;
+      }
+      if (Object.keys(changes).length === 0) {
+        editing = false;
+        return load();
+      }
+      save.disabled = true;
+      try {
+        await api.updateToken({ id: token.id, changes });
+        editing = false;
+        toast(t('details.saved'));
+        return load();
+      } catch (error) {
+        save.disabled = false;
+        const message = errorText(error);
+        if (error.field === 'name') name.setError(message);
+        else if (error.field === 'description') description.setError(message);
+        else if (error.field === 'expiry') expiry.setError(message);
+        else { formError.hidden = false; formError.textContent = message; }
+        return undefined;
+      }
+    }
+
+    const form = h('form', { class: 'card form-card', testid: 'edit-form', novalidate: true, onSubmit: submit },
+      h('h2', { class: 'section-title' }, t('details.editTitle')),
+      name.element,
+      description.element,
+      h('div', { class: 'field' },
+        h('span', { class: 'label' }, t('expiry.label')),
+        h('p', { class: 'hint-text' }, token.expires_at ? t('details.currentExpiry', { date: formatDateTime(token.expires_at) }) : t('list.noExpiry')),
+        changeExpiry),
+      expiry.element,
+      formError,
+      h('div', { class: 'form-footer' },
+        h('button', { type: 'button', class: 'btn', testid: 'cancel-edit', onClick: () => { editing = false; load(); } }, t('common.cancel')),
+        save));
+    queueMicrotask(() => name.control.focus());
+    return form;
+  }
+
+  load();
+  return () => { alive = false; };
+}
+
+function dateWithExact(iso) {
+  return h('span', {}, dateText(iso), h('span', { class: 'muted exact-date' }, ` · ${formatDateTime(iso)}`));
+}
+
+function numbersSummary(token) {
+  if (token.numbers.length === 0) return h('p', { class: 'muted', testid: 'detail-numbers-empty' }, t('details.noNumbers'));
+  return h('ul', { class: 'number-list', testid: 'detail-numbers' }, token.numbers.map((n) =>
+    h('li', { class: `number-item${n.enabled ? '' : ' number-disabled'}`, testid: 'detail-number', 'data-number': n.number },
+      countryLabel(n.country),
+      h('span', { class: 'mono' }, n.formatted),
+      h('span', { class: `badge ${n.enabled ? 'badge-enabled' : 'badge-disabled'}` },
+        h('span', { class: 'badge-dot', 'aria-hidden': 'true' }), n.enabled ? t('numbers.enabled') : t('numbers.disabled')))));
+}
