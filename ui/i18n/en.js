@@ -76,7 +76,7 @@ export default {
   'create.description': 'Description',
   'create.descriptionHint': 'What this token is for, who uses it.',
   'create.compositionHelp': 'Choose where this token can be used. Payments in any other country, operator or method will be refused.',
-  'create.numbersHelp': 'Optional. When you add numbers for a country, payments in that country are accepted only from those numbers.',
+  'create.numbersHelp': 'When you add numbers for a country, payments in that country are accepted only from those numbers.',
   'create.noNumbers': 'No numbers yet: the token will accept any customer number.',
   'create.back': 'Back',
   'create.next': 'Next',

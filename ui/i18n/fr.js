@@ -76,7 +76,7 @@ export default {
   'create.description': 'Description',
   'create.descriptionHint': 'À quoi sert ce jeton, qui l’utilise.',
   'create.compositionHelp': 'Choisissez où ce jeton peut être utilisé. Les paiements dans tout autre pays, opérateur ou méthode seront refusés.',
-  'create.numbersHelp': 'Facultatif. Si vous ajoutez des numéros pour un pays, les paiements dans ce pays ne sont acceptés que depuis ces numéros.',
+  'create.numbersHelp': 'Si vous ajoutez des numéros pour un pays, les paiements dans ce pays ne sont acceptés que depuis ces numéros.',
   'create.noNumbers': 'Aucun numéro pour l’instant : le jeton acceptera tout numéro de client.',
   'create.back': 'Retour',
   'create.next': 'Suivant',

@@ -129,8 +129,9 @@ export function mount(container) {
         ? t('check.allowedText', { name: answer.token?.name || '' })
         : reasonSentence(answer.reason, request, answer.token?.name)),
       h('p', { class: 'check-result-meta muted' },
-        countryLabel(request.country), ` · ${summary.join(' · ')}`,
-        answer.token ? [' · ', h('a', { href: `#/token/${encodeURIComponent(answer.token.id)}`, testid: 'check-result-token' }, answer.token.name)] : null),
+        countryLabel(request.country),
+        summary.map((part) => h('span', {}, part)),
+        answer.token ? h('a', { href: `#/token/${encodeURIComponent(answer.token.id)}`, testid: 'check-result-token' }, answer.token.name) : null),
       answer.allowed ? h('p', { class: 'muted small' }, t('check.countsAsUse')) : null)));
   }
 

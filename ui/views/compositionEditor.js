@@ -73,7 +73,7 @@ export function createCompositionEditor({ triples, readOnly = false, onChange = 
           h('ul', { class: 'chips' }, methods.map((method) => h('li', {
             class: 'chip', testid: 'composition-method', 'data-country': country, 'data-operator': operator, 'data-method': method,
           },
-          h('span', {}, methodName(method)),
+          h('span', {}, methodName(method), h('span', { class: 'chip-code' }, method)),
           readOnly ? null : removeButton('remove-method',
             t('composition.removeMethod', { method: methodName(method), operator: opName, country: name }),
             { country, operator, method }, () => update(without(current, { country, operator, method })))))));

@@ -111,7 +111,7 @@ export function mount(container, { applySettings }) {
   const aboutItem = (label, value, testid, mono = false) =>
     [h('dt', {}, label), h('dd', { testid, class: mono ? 'mono selectable' : null }, value)];
 
-  replaceChildren(container,
+  replaceChildren(container, h('div', { class: 'narrow' },
     h('header', { class: 'page-header' },
       h('div', {},
         h('h1', { class: 'page-title' }, t('settings.title')),
@@ -137,5 +137,5 @@ export function mount(container, { applySettings }) {
       h('dl', { class: 'detail-grid' },
         aboutItem(t('settings.appVersion'), state.info.version, 'settings-app-version'),
         aboutItem(t('settings.catalogVersion'), state.info.catalog_version, 'settings-catalog-version'),
-        aboutItem(t('settings.dbPath'), state.info.db_path, 'settings-db-path', true))));
+        aboutItem(t('settings.dbPath'), state.info.db_path, 'settings-db-path', true)))));
 }

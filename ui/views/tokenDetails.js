@@ -36,33 +36,47 @@ export function mount(container, { params: [id] }) {
   function render(token, history) {
     const revoked = token.status === 'REVOKED';
     replaceChildren(root,
-      h('header', { class: 'page-header' },
+      header(token, history, revoked),
+      h('div', { class: 'details-layout' },
         h('div', {},
-          h('div', { class: 'title-row' },
-            h('h1', { class: 'page-title', testid: 'detail-name' }, token.name),
-            statusBadge(token.status, 'detail-status')),
-          h('p', { class: 'page-subtitle mono', testid: 'detail-hint' }, token.hint)),
-        revoked ? null : h('div', { class: 'header-actions' },
-          h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token, history); } },
-            icon('edit'), t('details.edit')),
-          h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-revoke', onClick: () => openRevokeModal(token, { onRevoked: load }) },
-            icon('trash'), t('list.revoke')))),
-      editing ? editForm(token) : infoCard(token),
-      h('section', { class: 'card', 'aria-labelledby': 'details-composition-title' },
-        h('div', { class: 'card-header' },
-          h('h2', { id: 'details-composition-title', class: 'section-title' }, t('details.composition')),
-          revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-edit-composition', onClick: () => openCompositionModal(token.id, { onChanged: load }) },
-            icon('edit', { size: 14 }), t('details.editComposition'))),
-        createCompositionEditor({ triples: fromCards(token.composition), readOnly: true }).element),
-      h('section', { class: 'card', 'aria-labelledby': 'details-numbers-title' },
-        h('div', { class: 'card-header' },
-          h('h2', { id: 'details-numbers-title', class: 'section-title' }, t('details.numbers')),
-          revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-manage-numbers', onClick: () => openNumbersModal(token.id, { onChanged: load }) },
-            icon('phone', { size: 14 }), t('details.manageNumbers'))),
-        numbersSummary(token)),
-      h('section', { class: 'card', 'aria-labelledby': 'details-history-title' },
-        h('h2', { id: 'details-history-title', class: 'section-title' }, t('details.history')),
-        historyTimeline(history)));
+          editing ? editForm(token) : infoCard(token),
+          compositionCard(token, revoked),
+          numbersCard(token, revoked)),
+        h('section', { class: 'card', 'aria-labelledby': 'details-history-title' },
+          h('h2', { id: 'details-history-title', class: 'section-title' }, t('details.history')),
+          historyTimeline(history))));
+  }
+
+  function header(token, history, revoked) {
+    return h('header', { class: 'page-header' },
+      h('div', {},
+        h('div', { class: 'title-row' },
+          h('h1', { class: 'page-title', testid: 'detail-name' }, token.name),
+          statusBadge(token.status, 'detail-status')),
+        h('p', { class: 'page-subtitle mono', testid: 'detail-hint' }, token.hint)),
+      revoked ? null : h('div', { class: 'header-actions' },
+        h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token, history); } },
+          icon('edit'), t('details.edit')),
+        h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-revoke', onClick: () => openRevokeModal(token, { onRevoked: load }) },
+          icon('trash'), t('list.revoke'))));
+  }
+
+  function compositionCard(token, revoked) {
+    return h('section', { class: 'card', 'aria-labelledby': 'details-composition-title' },
+      h('div', { class: 'card-header' },
+        h('h2', { id: 'details-composition-title', class: 'section-title' }, t('details.composition')),
+        revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-edit-composition', onClick: () => openCompositionModal(token.id, { onChanged: load }) },
+          icon('edit', { size: 14 }), t('details.editComposition'))),
+      createCompositionEditor({ triples: fromCards(token.composition), readOnly: true }).element);
+  }
+
+  function numbersCard(token, revoked) {
+    return h('section', { class: 'card', 'aria-labelledby': 'details-numbers-title' },
+      h('div', { class: 'card-header' },
+        h('h2', { id: 'details-numbers-title', class: 'section-title' }, t('details.numbers')),
+        revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-manage-numbers', onClick: () => openNumbersModal(token.id, { onChanged: load }) },
+          icon('phone', { size: 14 }), t('details.manageNumbers'))),
+      numbersSummary(token));
   }
 
   function infoCard(token) {

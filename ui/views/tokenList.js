@@ -55,19 +55,20 @@ export function mount(container, { navigate }) {
     },
   }, STATUSES.map((s) => h('option', { value: s, selected: s === query.status }, t(`list.filter.${s}`))));
 
-  replaceChildren(container,
-    h('header', { class: 'page-header' },
-      h('div', {},
-        h('h1', { class: 'page-title' }, t('list.title')),
-        h('p', { class: 'page-subtitle' }, t('list.subtitle')))),
-    h('div', { class: 'toolbar', role: 'search' },
+  const toolbar = h('div', { class: 'toolbar', role: 'search' },
       h('div', { class: 'search-field' },
         h('label', { for: 'token-search', class: 'visually-hidden' }, t('list.searchLabel')),
         icon('search'),
         search),
       h('div', { class: 'inline-field' },
         h('label', { for: 'token-status-filter' }, t('list.statusLabel')),
-        statusSelect)),
+        statusSelect));
+  replaceChildren(container,
+    h('header', { class: 'page-header' },
+      h('div', {},
+        h('h1', { class: 'page-title' }, t('list.title')),
+        h('p', { class: 'page-subtitle' }, t('list.subtitle')))),
+    toolbar,
     errorBox,
     tableArea);
 
@@ -125,6 +126,8 @@ export function mount(container, { navigate }) {
 
   function render({ items, total }) {
     const filtered = query.status !== 'current' || query.search.trim() !== '';
+    // With no token at all there is nothing to search: the empty state stands alone.
+    toolbar.hidden = total === 0 && !filtered;
     if (total === 0 && !filtered) {
       replaceChildren(tableArea, emptyState(navigate));
       return;
