@@ -106,7 +106,7 @@ export default {
   'composition.removeMethod': 'Remove {method} for {operator} in {country}',
   'composition.removeCountryTitle': 'Remove {country}?',
   'composition.removeCountryConfirm': 'Remove the country and its numbers',
-  'composition.removeNumbersToo': { one: 'The {count} number of {country} will be removed too.', other: 'The {count} numbers of {country} will be removed too.' },
+  'composition.removeNumbersToo': { one: 'The number whitelisted for {country} will be removed too.', other: 'The {count} numbers of {country} will be removed too.' },
   'composition.numbersTitle': 'Remove numbers too?',
   'composition.removeNumbersConfirm': 'Save and remove the numbers',
   'composition.title': 'Composition',

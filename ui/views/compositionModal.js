@@ -53,6 +53,8 @@ function show(modal, token, onChanged) {
       onChanged();
     } catch (error) {
       save.disabled = false;
+      // Disabling the button moved focus to <body>; put it back so dialogs opened now return to it.
+      save.focus();
       if (error.kind === 'country_has_numbers' && !confirmRemoveNumbers) {
         if (await confirmNumbersRemoval(token, composition)) submit(true);
       } else if (error.field === 'composition') {

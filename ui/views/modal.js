@@ -97,7 +97,7 @@ export function openModal({ title, body, footer = [], testid, size = 'md', dismi
   stack.push(entry);
   document.getElementById('modal-root').append(backdrop);
   setBackgroundInert();
-  const initial = dialog.querySelector('[autofocus]') || focusables(bodyEl)[0] || focusables(dialog)[0] || dialog;
+  const initial = dialog.querySelector('[data-autofocus]') || focusables(bodyEl)[0] || focusables(dialog)[0] || dialog;
   initial.focus();
   return entry;
 }
@@ -113,7 +113,7 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, te
       onClick: () => { answer = true; modal.close(); },
     }, confirmLabel);
     const cancelButton = h('button', {
-      type: 'button', class: 'btn', testid: `${testid}-cancel`, autofocus: true, onClick: () => modal.close(),
+      type: 'button', class: 'btn', testid: `${testid}-cancel`, data: { autofocus: '' }, onClick: () => modal.close(),
     }, t('common.cancel'));
     const modal = openModal({
       title,

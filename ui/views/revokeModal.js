@@ -11,7 +11,7 @@ export function openRevokeModal(token, { onRevoked }) {
   const errorEl = h('div', { class: 'alert alert-error', role: 'alert', testid: 'revoke-error', hidden: true });
   const confirm = h('button', { type: 'button', class: 'btn btn-danger', testid: 'confirm-revoke', onClick: revoke },
     icon('trash'), t('revoke.confirm'));
-  const cancel = h('button', { type: 'button', class: 'btn', testid: 'cancel-revoke', autofocus: true, onClick: () => modal.close() },
+  const cancel = h('button', { type: 'button', class: 'btn', testid: 'cancel-revoke', data: { autofocus: '' }, onClick: () => modal.close() },
     t('common.cancel'));
 
   async function revoke() {

@@ -224,9 +224,10 @@ function compositionSummary(countries) {
 function row(token, { reload }) {
   const revoked = token.status === 'REVOKED';
   return h('tr', { testid: 'token-row', 'data-token-id': token.id, class: revoked ? 'row-revoked' : null },
-    h('td', { class: 'cell-name-col' },
-      h('a', { href: `#/token/${encodeURIComponent(token.id)}`, class: 'token-name', testid: 'cell-name' }, token.name),
-      h('span', { class: 'mono hint', testid: 'cell-hint' }, token.hint)),
+    h('td', {},
+      h('div', { class: 'cell-name-col' },
+        h('a', { href: `#/token/${encodeURIComponent(token.id)}`, class: 'token-name', testid: 'cell-name' }, token.name),
+        h('span', { class: 'mono hint', testid: 'cell-hint' }, token.hint))),
     dateCell(token.created_at, 'cell-created', 'date.never'),
     expiryCell(token),
     h('td', { testid: 'cell-status' }, statusBadge(token.status)),
