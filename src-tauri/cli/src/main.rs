@@ -1,0 +1,61 @@
+//! `clapay-tokens-cli`: the command-line companion of ClaPay Tokens.
+//!
+//! A thin front end over the core library (`clapay_core`), on the same SQLite database as the
+//! desktop app, for scripts and servers. It links no GUI library. This file only parses the
+//! command line, runs the command and turns the outcome into an exit code; see `commands` for
+//! what each command does, `output` for how results are shown and `error` for the exit codes.
+
+mod args;
+mod commands;
+mod error;
+mod export;
+mod output;
+mod parse;
+mod secret_input;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::Cli;
+use crate::error::{CliError, EXIT_INVALID_INPUT};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
+    match commands::run(&cli) {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(error) => {
+            report(&error, cli.json);
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Prints an error on stderr: one line for a person, or `{"error": {...}}` with `--json`.
+fn report(error: &CliError, json: bool) {
+    if json {
+        let value =
+            serde_json::json!({ "error": { "kind": error.kind(), "message": error.to_string() } });
+        output::note(&value.to_string());
+    } else {
+        output::note(&format!("error: {error}"));
+    }
+}
+
+/// clap's own errors: help and version exit 0; usage mistakes exit 2 (clap's default), in JSON
+/// when `--json` was asked for.
+fn usage_error(error: clap::Error) -> ExitCode {
+    let json_requested = std::env::args_os().skip(1).any(|arg| arg == "--json");
+    if !error.use_stderr() || !json_requested {
+        // Prints help or version on stdout, or the usage error on stderr, and exits as clap does.
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let first_line = rendered.lines().next().unwrap_or("invalid usage");
+    let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+    report(&CliError::input("usage", message), true);
+    ExitCode::from(EXIT_INVALID_INPUT)
+}
