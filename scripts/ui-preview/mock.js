@@ -304,9 +304,9 @@ const commands = {
   discard_secret: ({ id }) => { pendingSecrets.delete(id); return null; },
   update_token: ({ id, changes }) => {
     const t = editable(id);
-    if (changes.name !== undefined) { const name = checkName(changes.name, id); if (name !== t.name) { event(t, 'name_changed', { old: t.name, new: name }); t.name = name; } }
+    if (changes.name !== undefined) { const name = checkName(changes.name, id); if (name !== t.name) { event(t, 'name_changed', { from: t.name, to: name }); t.name = name; } }
     if (changes.description !== undefined) { t.description = checkDescription(changes.description); event(t, 'description_changed'); }
-    if (changes.expiry !== undefined) { t.expires_at = expiryAt(changes.expiry); event(t, 'expiry_changed', { expires_at: t.expires_at }); }
+    if (changes.expiry !== undefined) { const from = t.expires_at; t.expires_at = expiryAt(changes.expiry); event(t, 'expiry_changed', { from, to: t.expires_at }); }
     return details(t);
   },
   revoke_token: ({ id }) => {
@@ -324,9 +324,14 @@ const commands = {
     if (orphans.length && !confirmRemoveNumbers) {
       throw new CommandError('country_has_numbers', `${orphans.length} numbers belong to a country you removed`, 'composition');
     }
+    const label = (x) => `${x.country}:${x.operator}:${x.method}`;
+    const before = new Set(t.composition.map(label));
+    const after = new Set(next.map(label));
     t.numbers = t.numbers.filter((n) => kept.has(n.country));
     t.composition = next;
-    event(t, 'composition_changed');
+    event(t, 'composition_changed', {
+      added: [...after].filter((x) => !before.has(x)), removed: [...before].filter((x) => !after.has(x)), numbers_removed: orphans.length,
+    });
     return details(t);
   },
   check_phone: ({ country, phone }) => {

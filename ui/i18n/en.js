@@ -201,6 +201,7 @@ export default {
   'history.denied': 'Payment refused',
   'history.deniedReason': 'Payment refused: {reason}',
   'history.other': 'Event: {kind}',
+  'history.compositionDelta': '{added} added, {removed} removed (country, operator, method)',
 
   'reason.malformed': 'This is not a valid ClaPay token: its format or checksum is wrong. Check that you pasted the whole token.',
   'reason.unknown': 'This token does not exist in this app. It may have been created elsewhere or mistyped.',

@@ -201,6 +201,7 @@ export default {
   'history.denied': 'Paiement refusé',
   'history.deniedReason': 'Paiement refusé : {reason}',
   'history.other': 'Événement : {kind}',
+  'history.compositionDelta': '{added} ajouté(s), {removed} retiré(s) (pays, opérateur, méthode)',
 
   'reason.malformed': 'Ce n’est pas un jeton ClaPay valide : son format ou sa somme de contrôle est incorrect. Vérifiez que vous avez collé le jeton en entier.',
   'reason.unknown': 'Ce jeton n’existe pas dans cette application. Il a peut-être été créé ailleurs ou mal saisi.',

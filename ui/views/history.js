@@ -1,7 +1,7 @@
 // The token's history timeline: each event kind in plain words.
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
-import { t, hasKey } from '../i18n.js';
+import { t, hasKey, formatDateTime } from '../i18n.js';
 import { dateText } from '../format.js';
 import { countryName, operatorName, methodName } from '../state.js';
 import { reasonLabel } from '../reasons.js';
@@ -44,10 +44,13 @@ function sentence(event) {
   if (kind === 'used' || kind === 'denied') {
     extra = paymentContext(detail);
     if (kind === 'denied' && detail.reason) main = t('history.deniedReason', { reason: reasonLabel(detail.reason) });
-  } else if (kind === 'name_changed') {
-    const from = first(detail, ['old', 'from', 'previous']);
-    const to = first(detail, ['new', 'to', 'name']);
-    if (from && to) extra = `${from} → ${to}`;
+  } else if (kind === 'name_changed' && detail.from && detail.to) {
+    extra = `${detail.from} → ${detail.to}`;
+  } else if (kind === 'expiry_changed' && ('from' in detail || 'to' in detail)) {
+    const when = (value) => (value ? formatDateTime(value) : t('list.noExpiry'));
+    extra = `${when(detail.from)} → ${when(detail.to)}`;
+  } else if (kind === 'composition_changed' && Array.isArray(detail.added) && Array.isArray(detail.removed)) {
+    extra = t('history.compositionDelta', { added: detail.added.length, removed: detail.removed.length });
   }
   return { main, extra };
 }
