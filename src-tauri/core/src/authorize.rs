@@ -127,15 +127,22 @@ impl Context<'_> {
         let operator = self.operator_name();
         match reason {
             DenyReason::Malformed => format!("Denied: this is not a valid ClaPay token ({detail})"),
-            DenyReason::Unknown => "Denied: no token matches; it was mistyped or belongs to another registry".into(),
+            DenyReason::Unknown => {
+                "Denied: no token matches; it was mistyped or belongs to another registry".into()
+            }
             DenyReason::Revoked => format!("Denied: token '{detail}' was revoked"),
             DenyReason::Expired => format!("Denied: token '{detail}' has expired"),
-            DenyReason::CountryNotAllowed => format!("Denied: {country} is not in this token's composition"),
+            DenyReason::CountryNotAllowed => {
+                format!("Denied: {country} is not in this token's composition")
+            }
             DenyReason::OperatorNotAllowed => {
                 format!("Denied: {operator} is not in this token's composition for {country}")
             }
             DenyReason::MethodNotAllowed => {
-                format!("Denied: {} with {operator} in {country} is not in this token's composition", self.method)
+                format!(
+                    "Denied: {} with {operator} in {country} is not in this token's composition",
+                    self.method
+                )
             }
             DenyReason::PhoneRequired => {
                 format!("Denied: this token only accepts whitelisted numbers in {country}; give the customer's phone number")
@@ -143,7 +150,9 @@ impl Context<'_> {
             DenyReason::PhoneNotWhitelisted => {
                 format!("Denied: {detail} is not whitelisted on this token for {country}")
             }
-            DenyReason::PhoneDisabled => format!("Denied: {detail} is whitelisted on this token but disabled"),
+            DenyReason::PhoneDisabled => {
+                format!("Denied: {detail} is whitelisted on this token but disabled")
+            }
         }
     }
 
@@ -159,15 +168,25 @@ impl Context<'_> {
 
 impl Registry {
     /// Checks a payment and records the check in the history.
-    pub fn authorize(&mut self, request: &AuthorizeRequest, now: DateTime<Utc>) -> Result<Decision> {
+    pub fn authorize(
+        &mut self,
+        request: &AuthorizeRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Decision> {
         let context = Context {
             catalog: &self.catalog,
             country: normalize_code(&request.country),
             operator: normalize_code(&request.operator),
             method: normalize_code(&request.method),
-            phone: request.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string),
+            phone: request
+                .phone
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
         };
-        let (decision, token_id) = decide(&self.connection, &context, request.secret.as_str(), now)?;
+        let (decision, token_id) =
+            decide(&self.connection, &context, request.secret.as_str(), now)?;
         let detail = {
             let mut detail = context.detail();
             if let Some(reason) = decision.reason {
@@ -175,13 +194,19 @@ impl Registry {
             }
             detail
         };
-        let transaction = self.connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if decision.allowed {
             transaction
                 .prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?
                 .execute(rusqlite::params![token_id, to_millis(now)])?;
         }
-        let kind = if decision.allowed { EventKind::Used } else { EventKind::Denied };
+        let kind = if decision.allowed {
+            EventKind::Used
+        } else {
+            EventKind::Denied
+        };
         history::append(&transaction, token_id.as_deref(), kind, &detail, now)?;
         transaction.commit()?;
         Ok(decision)
@@ -202,11 +227,18 @@ fn decide(
     };
     let parsed = match secret::parse(secret_text.trim()) {
         Ok(parsed) => parsed,
-        Err(malformed) => return Ok((deny(DenyReason::Malformed, &malformed.to_string(), None), None)),
+        Err(malformed) => {
+            return Ok((
+                deny(DenyReason::Malformed, &malformed.to_string(), None),
+                None,
+            ))
+        }
     };
     let digest = parsed.digest();
     let row = connection
-        .prepare_cached("SELECT id, name, digest, revoked_at, expires_at FROM tokens WHERE digest = ?1")?
+        .prepare_cached(
+            "SELECT id, name, digest, revoked_at, expires_at FROM tokens WHERE digest = ?1",
+        )?
         .query_row([digest.as_slice()], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -223,9 +255,18 @@ fn decide(
     if !digests_equal(&stored, &digest) {
         return Ok((deny(DenyReason::Unknown, "", None), None));
     }
-    let token = TokenRef { id: id.clone(), name: name.clone() };
-    let denied = |reason: DenyReason, detail: &str| Ok((deny(reason, detail, Some(token.clone())), Some(id.clone())));
-    match Status::at(revoked_at.map(from_millis), expires_at.map(from_millis), now) {
+    let token = TokenRef {
+        id: id.clone(),
+        name: name.clone(),
+    };
+    let denied = |reason: DenyReason, detail: &str| {
+        Ok((deny(reason, detail, Some(token.clone())), Some(id.clone())))
+    };
+    match Status::at(
+        revoked_at.map(from_millis),
+        expires_at.map(from_millis),
+        now,
+    ) {
         Status::Revoked => return denied(DenyReason::Revoked, &name),
         Status::Expired => return denied(DenyReason::Expired, &name),
         Status::Active => {}
@@ -234,13 +275,16 @@ fn decide(
     if !triples.iter().any(|t| t.country == context.country) {
         return denied(DenyReason::CountryNotAllowed, "");
     }
-    if !triples.iter().any(|t| t.country == context.country && t.operator == context.operator) {
+    if !triples
+        .iter()
+        .any(|t| t.country == context.country && t.operator == context.operator)
+    {
         return denied(DenyReason::OperatorNotAllowed, "");
     }
     let method = context.method.parse::<Method>().ok();
-    let method_allowed = triples
-        .iter()
-        .any(|t| t.country == context.country && t.operator == context.operator && Some(t.method) == method);
+    let method_allowed = triples.iter().any(|t| {
+        t.country == context.country && t.operator == context.operator && Some(t.method) == method
+    });
     if !method_allowed {
         return denied(DenyReason::MethodNotAllowed, "");
     }
@@ -255,8 +299,13 @@ fn decide(
             return denied(DenyReason::PhoneRequired, "");
         };
         let normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
-        let shown = normalized.as_deref().map_or_else(|| phone.to_string(), numbers::format_international);
-        match whitelisted.iter().find(|(number, _)| Some(number.as_str()) == normalized.as_deref()) {
+        let shown = normalized
+            .as_deref()
+            .map_or_else(|| phone.to_string(), numbers::format_international);
+        match whitelisted
+            .iter()
+            .find(|(number, _)| Some(number.as_str()) == normalized.as_deref())
+        {
             None => return denied(DenyReason::PhoneNotWhitelisted, &shown),
             Some((_, false)) => return denied(DenyReason::PhoneDisabled, &shown),
             Some((_, true)) => {}
@@ -269,5 +318,13 @@ fn decide(
         context.operator_name(),
         context.country_name()
     );
-    Ok((Decision { allowed: true, reason: None, message, token: Some(token) }, Some(id)))
+    Ok((
+        Decision {
+            allowed: true,
+            reason: None,
+            message,
+            token: Some(token),
+        },
+        Some(id),
+    ))
 }

@@ -50,11 +50,12 @@ impl FromStr for Method {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Method> {
-        Method::ALL.into_iter().find(|method| method.code().eq_ignore_ascii_case(text.trim())).ok_or_else(|| {
-            Error::NotInCatalog {
+        Method::ALL
+            .into_iter()
+            .find(|method| method.code().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| Error::NotInCatalog {
                 what: format!("unknown payment method '{text}'; use MERCHANT, CASHIN or CASHOUT"),
-            }
-        })
+            })
     }
 }
 
@@ -165,9 +166,10 @@ impl Catalog {
 
     /// Parses and validates a catalog file's text.
     pub fn from_json(text: &str) -> Result<Catalog> {
-        let catalog: Catalog = serde_json::from_str(text).map_err(|error| Error::InvalidCatalog {
-            reason: format!("{error}"),
-        })?;
+        let catalog: Catalog =
+            serde_json::from_str(text).map_err(|error| Error::InvalidCatalog {
+                reason: format!("{error}"),
+            })?;
         catalog.validate()?;
         Ok(catalog)
     }
@@ -183,20 +185,29 @@ impl Catalog {
         let mut method_codes = HashSet::new();
         for (index, info) in self.methods.iter().enumerate() {
             if !method_codes.insert(info.code) {
-                return invalid(format!("methods[{index}].code: duplicate method {}", info.code));
+                return invalid(format!(
+                    "methods[{index}].code: duplicate method {}",
+                    info.code
+                ));
             }
         }
         let mut isos = HashSet::new();
         for (index, country) in self.countries.iter().enumerate() {
             let at = format!("countries[{index}]");
             if country.iso.len() != 2 || !country.iso.bytes().all(|b| b.is_ascii_uppercase()) {
-                return invalid(format!("{at}.iso: '{}' is not an ISO code of two capital letters", country.iso));
+                return invalid(format!(
+                    "{at}.iso: '{}' is not an ISO code of two capital letters",
+                    country.iso
+                ));
             }
             if !isos.insert(country.iso.as_str()) {
                 return invalid(format!("{at}.iso: duplicate country {}", country.iso));
             }
             let Ok(region) = phonenumber::country::Id::from_str(&country.iso) else {
-                return invalid(format!("{at}.iso: {} is not a country phone numbers are known for", country.iso));
+                return invalid(format!(
+                    "{at}.iso: {} is not a country phone numbers are known for",
+                    country.iso
+                ));
             };
             let expected_code = phonenumber::metadata::DATABASE
                 .by_id(region.as_ref())
@@ -212,11 +223,19 @@ impl Catalog {
             if country.name.trim().is_empty() {
                 return invalid(format!("{at}.name is empty"));
             }
-            if country.currency.len() != 3 || !country.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-                return invalid(format!("{at}.currency: '{}' is not an ISO 4217 code", country.currency));
+            if country.currency.len() != 3
+                || !country.currency.bytes().all(|b| b.is_ascii_uppercase())
+            {
+                return invalid(format!(
+                    "{at}.currency: '{}' is not an ISO 4217 code",
+                    country.currency
+                ));
             }
             if !matches!(country.confidence.as_str(), "M" | "L" | "H") {
-                return invalid(format!("{at}.confidence: '{}' must be H, M or L", country.confidence));
+                return invalid(format!(
+                    "{at}.confidence: '{}' must be H, M or L",
+                    country.confidence
+                ));
             }
             if country.operators.is_empty() {
                 return invalid(format!("{at}.operators: {} has no operator", country.iso));
@@ -226,7 +245,10 @@ impl Catalog {
                 let at = format!("{at}.operators[{op_index}]");
                 let code_ok = !operator.code.is_empty()
                     && operator.code.len() <= 32
-                    && operator.code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                    && operator
+                        .code
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
                 if !code_ok {
                     return invalid(format!(
                         "{at}.code: '{}' must be 1 to 32 capital letters, digits or '_'",
@@ -234,7 +256,10 @@ impl Catalog {
                     ));
                 }
                 if !operator_codes.insert(operator.code.as_str()) {
-                    return invalid(format!("{at}.code: duplicate operator {} in {}", operator.code, country.iso));
+                    return invalid(format!(
+                        "{at}.code: duplicate operator {} in {}",
+                        operator.code, country.iso
+                    ));
                 }
                 if operator.name.trim().is_empty() {
                     return invalid(format!("{at}.name is empty"));
@@ -270,35 +295,52 @@ impl Catalog {
         self.country(iso).ok_or_else(|| Error::NotInCatalog {
             what: format!(
                 "unknown country '{iso}'; the catalog lists {}",
-                self.countries.iter().map(|c| c.iso.as_str()).collect::<Vec<_>>().join(", ")
+                self.countries
+                    .iter()
+                    .map(|c| c.iso.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         })
     }
 
     /// Display name of a country, or its code when the catalog does not know it.
     pub fn country_name<'a>(&'a self, iso: &'a str) -> &'a str {
-        self.country(iso).map_or(iso, |country| country.name.as_str())
+        self.country(iso)
+            .map_or(iso, |country| country.name.as_str())
     }
 
     /// Display name of an operator, or its code when unknown.
     pub fn operator_name<'a>(&'a self, iso: &str, code: &'a str) -> &'a str {
-        self.country(iso).and_then(|country| country.operator(code)).map_or(code, |op| op.name.as_str())
+        self.country(iso)
+            .and_then(|country| country.operator(code))
+            .map_or(code, |op| op.name.as_str())
     }
 
     /// Checks that a triple exists in the catalog.
     pub fn check_triple(&self, triple: &Triple) -> Result<()> {
         let country = self.require_country(&triple.country)?;
-        let operator = country.operator(&triple.operator).ok_or_else(|| Error::NotInCatalog {
-            what: format!(
-                "{} has no operator '{}'; it has {}",
-                country.name,
-                triple.operator,
-                country.operators.iter().map(|o| o.code.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        })?;
+        let operator = country
+            .operator(&triple.operator)
+            .ok_or_else(|| Error::NotInCatalog {
+                what: format!(
+                    "{} has no operator '{}'; it has {}",
+                    country.name,
+                    triple.operator,
+                    country
+                        .operators
+                        .iter()
+                        .map(|o| o.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
         if !operator.methods.contains(&triple.method) {
             return Err(Error::NotInCatalog {
-                what: format!("{} in {} does not offer {}", operator.name, country.name, triple.method),
+                what: format!(
+                    "{} in {} does not offer {}",
+                    operator.name, country.name, triple.method
+                ),
             });
         }
         Ok(())
@@ -317,18 +359,27 @@ impl Catalog {
                     None => country.operators.iter().collect(),
                     Some(code) => {
                         let code = normalize_code(code);
-                        let operator = country.operator(&code).ok_or_else(|| Error::NotInCatalog {
-                            what: format!(
-                                "{} has no operator '{code}'; it has {}",
-                                country.name,
-                                country.operators.iter().map(|o| o.code.as_str()).collect::<Vec<_>>().join(", ")
-                            ),
-                        })?;
+                        let operator =
+                            country.operator(&code).ok_or_else(|| Error::NotInCatalog {
+                                what: format!(
+                                    "{} has no operator '{code}'; it has {}",
+                                    country.name,
+                                    country
+                                        .operators
+                                        .iter()
+                                        .map(|o| o.code.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            })?;
                         vec![operator]
                     }
                 };
                 for operator in operators {
-                    let methods = selection.methods.clone().unwrap_or_else(|| operator.methods.clone());
+                    let methods = selection
+                        .methods
+                        .clone()
+                        .unwrap_or_else(|| operator.methods.clone());
                     for method in methods {
                         let triple = Triple {
                             country: country.iso.clone(),
@@ -385,23 +436,47 @@ mod tests {
         let ci = catalog.country("CI").expect("CI");
         assert_eq!(ci.calling_code, "+225");
         assert_eq!(ci.currency, "XOF");
-        assert_eq!(ci.operator("OM").map(|o| o.name.as_str()), Some("Orange Money"));
+        assert_eq!(
+            ci.operator("OM").map(|o| o.name.as_str()),
+            Some("Orange Money")
+        );
         assert_eq!(catalog.country("NE").map(|c| c.operators.len()), Some(5));
-        assert!(catalog.countries.iter().all(|c| !c.source.is_empty()), "every country names its source");
+        assert!(
+            catalog.countries.iter().all(|c| !c.source.is_empty()),
+            "every country names its source"
+        );
     }
 
     #[test]
     fn unknown_field_is_rejected_with_its_line() {
-        let text = EMBEDDED_JSON.replacen("\"currency\": \"XOF\",", "\"currency\": \"XOF\",\n      \"flag\": \"x\",", 1);
-        let error = Catalog::from_json(&text).expect_err("unknown field must be refused").to_string();
-        assert!(error.contains("unknown field `flag`") && error.contains("line"), "{error}");
+        let text = EMBEDDED_JSON.replacen(
+            "\"currency\": \"XOF\",",
+            "\"currency\": \"XOF\",\n      \"flag\": \"x\",",
+            1,
+        );
+        let error = Catalog::from_json(&text)
+            .expect_err("unknown field must be refused")
+            .to_string();
+        assert!(
+            error.contains("unknown field `flag`") && error.contains("line"),
+            "{error}"
+        );
     }
 
     #[test]
     fn duplicate_key_is_rejected() {
-        let text = EMBEDDED_JSON.replacen("\"currency\": \"XOF\",", "\"currency\": \"XOF\",\n \"currency\": \"XOF\",", 1);
-        let error = Catalog::from_json(&text).expect_err("duplicate key must be refused").to_string();
-        assert!(error.contains("duplicate field `currency`") && error.contains("line"), "{error}");
+        let text = EMBEDDED_JSON.replacen(
+            "\"currency\": \"XOF\",",
+            "\"currency\": \"XOF\",\n \"currency\": \"XOF\",",
+            1,
+        );
+        let error = Catalog::from_json(&text)
+            .expect_err("duplicate key must be refused")
+            .to_string();
+        assert!(
+            error.contains("duplicate field `currency`") && error.contains("line"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -409,14 +484,24 @@ mod tests {
         let mut catalog = (*Catalog::embedded()).clone();
         catalog.countries[1].iso = "CI".into();
         let text = serde_json::to_string(&catalog).expect("serialize");
-        let error = Catalog::from_json(&text).expect_err("duplicate country").to_string();
-        assert!(error.contains("countries[1].iso: duplicate country CI"), "{error}");
+        let error = Catalog::from_json(&text)
+            .expect_err("duplicate country")
+            .to_string();
+        assert!(
+            error.contains("countries[1].iso: duplicate country CI"),
+            "{error}"
+        );
 
         let mut catalog = (*Catalog::embedded()).clone();
         catalog.countries[0].operators[1].code = "OM".into();
         let text = serde_json::to_string(&catalog).expect("serialize");
-        let error = Catalog::from_json(&text).expect_err("duplicate operator").to_string();
-        assert!(error.contains("countries[0].operators[1].code: duplicate operator OM"), "{error}");
+        let error = Catalog::from_json(&text)
+            .expect_err("duplicate operator")
+            .to_string();
+        assert!(
+            error.contains("countries[0].operators[1].code: duplicate operator OM"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -424,13 +509,17 @@ mod tests {
         let mut catalog = (*Catalog::embedded()).clone();
         catalog.countries[0].calling_code = "+221".into();
         let text = serde_json::to_string(&catalog).expect("serialize");
-        let error = Catalog::from_json(&text).expect_err("wrong calling code").to_string();
+        let error = Catalog::from_json(&text)
+            .expect_err("wrong calling code")
+            .to_string();
         assert!(error.contains("countries[0].calling_code"), "{error}");
     }
 
     #[test]
     fn not_json_is_rejected_with_a_position() {
-        let error = Catalog::from_json("{\"version\": ").expect_err("truncated").to_string();
+        let error = Catalog::from_json("{\"version\": ")
+            .expect_err("truncated")
+            .to_string();
         assert!(error.contains("line 1"), "{error}");
     }
 
@@ -438,19 +527,38 @@ mod tests {
     fn expand_all_countries_covers_every_offered_triple() {
         let catalog = Catalog::embedded();
         let all = catalog.expand(&[Selection::default()]).expect("all");
-        let offered: usize =
-            catalog.countries.iter().flat_map(|c| &c.operators).map(|o| o.methods.len()).sum();
+        let offered: usize = catalog
+            .countries
+            .iter()
+            .flat_map(|c| &c.operators)
+            .map(|o| o.methods.len())
+            .sum();
         assert_eq!(all.len(), offered);
     }
 
     #[test]
     fn expand_rejects_unknown_entries() {
         let catalog = Catalog::embedded();
-        let unknown_country = Selection { country: Some("FR".into()), ..Selection::default() };
-        assert_eq!(catalog.expand(&[unknown_country]).map_err(|e| e.kind()).err(), Some("not_in_catalog"));
-        let unknown_operator =
-            Selection { country: Some("SN".into()), operator: Some("MTN".into()), methods: None };
-        let error = catalog.expand(&[unknown_operator]).expect_err("no MTN in Senegal").to_string();
+        let unknown_country = Selection {
+            country: Some("FR".into()),
+            ..Selection::default()
+        };
+        assert_eq!(
+            catalog
+                .expand(&[unknown_country])
+                .map_err(|e| e.kind())
+                .err(),
+            Some("not_in_catalog")
+        );
+        let unknown_operator = Selection {
+            country: Some("SN".into()),
+            operator: Some("MTN".into()),
+            methods: None,
+        };
+        let error = catalog
+            .expand(&[unknown_operator])
+            .expect_err("no MTN in Senegal")
+            .to_string();
         assert!(error.contains("Senegal has no operator 'MTN'"), "{error}");
     }
 }

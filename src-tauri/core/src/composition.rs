@@ -53,29 +53,49 @@ pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<BTreeSet<T
     let mut statement = connection
         .prepare_cached("SELECT country, operator, method FROM composition WHERE token_id = ?1")?;
     let rows = statement.query_map([token_id], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
     })?;
     let mut triples = BTreeSet::new();
     for row in rows {
         let (country, operator, method) = row?;
         // The CHECK constraint admits only the three known methods.
         let method = method.parse::<Method>()?;
-        triples.insert(Triple { country, operator, method });
+        triples.insert(Triple {
+            country,
+            operator,
+            method,
+        });
     }
     Ok(triples)
 }
 
-pub(crate) fn insert(connection: &Connection, token_id: &str, triples: &BTreeSet<Triple>) -> Result<()> {
-    let mut statement = connection
-        .prepare_cached("INSERT INTO composition (token_id, country, operator, method) VALUES (?1, ?2, ?3, ?4)")?;
+pub(crate) fn insert(
+    connection: &Connection,
+    token_id: &str,
+    triples: &BTreeSet<Triple>,
+) -> Result<()> {
+    let mut statement = connection.prepare_cached(
+        "INSERT INTO composition (token_id, country, operator, method) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for triple in triples {
-        statement.execute(params![token_id, triple.country, triple.operator, triple.method.code()])?;
+        statement.execute(params![
+            token_id,
+            triple.country,
+            triple.operator,
+            triple.method.code()
+        ])?;
     }
     Ok(())
 }
 
 fn labels<'a>(triples: impl Iterator<Item = &'a Triple>) -> Vec<String> {
-    triples.map(|t| format!("{}:{}:{}", t.country, t.operator, t.method)).collect()
+    triples
+        .map(|t| format!("{}:{}:{}", t.country, t.operator, t.method))
+        .collect()
 }
 
 impl Registry {
@@ -93,7 +113,12 @@ impl Registry {
     }
 
     /// Adds triples (with the "all countries / all operators / all methods" helpers).
-    pub fn add_to_composition(&mut self, id: &str, selections: &[Selection], now: DateTime<Utc>) -> Result<TokenDetails> {
+    pub fn add_to_composition(
+        &mut self,
+        id: &str,
+        selections: &[Selection],
+        now: DateTime<Utc>,
+    ) -> Result<TokenDetails> {
         let added = self.catalog.expand(selections)?;
         self.write(|transaction, _| {
             let mut wanted = load(transaction, id)?;
@@ -128,9 +153,14 @@ impl Registry {
                 if let Some(method) = removal.method {
                     what.push_str(&format!(" {method}"));
                 }
-                return Err(Error::NotInCatalog { what: format!("{what} is not in this token's composition") });
+                return Err(Error::NotInCatalog {
+                    what: format!("{what} is not in this token's composition"),
+                });
             }
-            let wanted: BTreeSet<Triple> = current.into_iter().filter(|triple| !matches(triple)).collect();
+            let wanted: BTreeSet<Triple> = current
+                .into_iter()
+                .filter(|triple| !matches(triple))
+                .collect();
             apply(transaction, id, wanted, confirm_remove_numbers, now)
         })
     }
@@ -155,27 +185,42 @@ fn apply(
         return load_details(connection, id, now);
     }
     let kept_countries: BTreeSet<&str> = wanted.iter().map(|t| t.country.as_str()).collect();
-    let dropped_countries: BTreeSet<&str> =
-        current.iter().map(|t| t.country.as_str()).filter(|country| !kept_countries.contains(country)).collect();
+    let dropped_countries: BTreeSet<&str> = current
+        .iter()
+        .map(|t| t.country.as_str())
+        .filter(|country| !kept_countries.contains(country))
+        .collect();
     let mut numbers_removed = Vec::new();
     for country in &dropped_countries {
         let numbers: Vec<String> = connection
-            .prepare_cached("SELECT number FROM numbers WHERE token_id = ?1 AND country = ?2 ORDER BY number")?
+            .prepare_cached(
+                "SELECT number FROM numbers WHERE token_id = ?1 AND country = ?2 ORDER BY number",
+            )?
             .query_map(params![id, country], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if !numbers.is_empty() && !confirm_remove_numbers {
-            return Err(Error::CountryHasNumbers { country: country.to_string(), count: numbers.len() });
+            return Err(Error::CountryHasNumbers {
+                country: country.to_string(),
+                count: numbers.len(),
+            });
         }
         numbers_removed.extend(numbers);
     }
     for number in &numbers_removed {
-        connection.prepare_cached("DELETE FROM numbers WHERE number = ?1")?.execute([number])?;
+        connection
+            .prepare_cached("DELETE FROM numbers WHERE number = ?1")?
+            .execute([number])?;
     }
     let mut delete = connection.prepare_cached(
         "DELETE FROM composition WHERE token_id = ?1 AND country = ?2 AND operator = ?3 AND method = ?4",
     )?;
     for triple in &removed {
-        delete.execute(params![id, triple.country, triple.operator, triple.method.code()])?;
+        delete.execute(params![
+            id,
+            triple.country,
+            triple.operator,
+            triple.method.code()
+        ])?;
     }
     let added_set: BTreeSet<Triple> = added.iter().map(|t| (*t).clone()).collect();
     insert(connection, id, &added_set)?;

@@ -32,16 +32,24 @@ pub fn default_db_path() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(DB_ENV).filter(|value| !value.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let dirs = directories::ProjectDirs::from("app", "ClaPay", "ClaPay Tokens").ok_or_else(|| Error::Io {
-        context: format!("no home directory to keep the database in; set {DB_ENV} to a file path"),
-        source: std::io::Error::from(std::io::ErrorKind::NotFound),
-    })?;
+    let dirs =
+        directories::ProjectDirs::from("app", "ClaPay", "ClaPay Tokens").ok_or_else(|| {
+            Error::Io {
+                context: format!(
+                    "no home directory to keep the database in; set {DB_ENV} to a file path"
+                ),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            }
+        })?;
     Ok(dirs.data_dir().join("tokens.db"))
 }
 
 /// Opens (creating if needed) and migrates the database at `path`.
 pub fn open(path: &Path) -> Result<Connection> {
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|source| Error::Io {
             context: format!("cannot create the folder {}", parent.display()),
             source,
@@ -50,7 +58,9 @@ pub fn open(path: &Path) -> Result<Connection> {
     let display = path.display().to_string();
     let connection = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|error| bad_database(&display, error))?;
     prepare(connection, &display)
@@ -70,7 +80,9 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
     if mode != "wal" && mode != "memory" {
         return Err(Error::BadDatabase {
             path: display.into(),
-            reason: format!("cannot switch to WAL journaling (got '{mode}'); is the folder read-only?"),
+            reason: format!(
+                "cannot switch to WAL journaling (got '{mode}'); is the folder read-only?"
+            ),
         });
     }
     connection.pragma_update(None, "synchronous", "FULL")?;
@@ -79,8 +91,9 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
     connection.pragma_update(None, "cache_size", -16_384)?;
     connection.set_prepared_statement_cache_capacity(64);
 
-    let check: String =
-        connection.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(|error| bad_database(display, error))?;
+    let check: String = connection
+        .query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .map_err(|error| bad_database(display, error))?;
     if check != "ok" {
         return Err(Error::BadDatabase {
             path: display.into(),
@@ -94,7 +107,11 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
 fn migrate(connection: &mut Connection, display: &str) -> Result<()> {
     let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew { path: display.into(), found, supported: SCHEMA_VERSION });
+        return Err(Error::SchemaTooNew {
+            path: display.into(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     if found == SCHEMA_VERSION {
         return Ok(());
@@ -102,12 +119,17 @@ fn migrate(connection: &mut Connection, display: &str) -> Result<()> {
     if found == 0 {
         // A version-0 file with tables in it is some other application's database: refuse to
         // write our schema into it.
-        let foreign: i64 =
-            connection.query_row("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", [], |row| row.get(0))?;
+        let foreign: i64 = connection.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |row| row.get(0),
+        )?;
         if foreign > 0 {
             return Err(Error::BadDatabase {
                 path: display.into(),
-                reason: "it holds tables of another application; point CLAPAY_TOKENS_DB at a new file".into(),
+                reason:
+                    "it holds tables of another application; point CLAPAY_TOKENS_DB at a new file"
+                        .into(),
             });
         }
     }
@@ -127,12 +149,19 @@ fn bad_database(display: &str, error: rusqlite::Error) -> Error {
     let reason = match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => "it is not a SQLite database (wrong file?)".to_string(),
         Some(ErrorCode::DatabaseCorrupt) => "the file is damaged; restore a backup".to_string(),
-        Some(ErrorCode::CannotOpen) => "the file cannot be opened (missing folder or no permission)".to_string(),
+        Some(ErrorCode::CannotOpen) => {
+            "the file cannot be opened (missing folder or no permission)".to_string()
+        }
         Some(ErrorCode::ReadOnly) => "the file is read-only; check its permissions".to_string(),
-        Some(ErrorCode::PermissionDenied) => "permission denied; check the file's permissions".to_string(),
+        Some(ErrorCode::PermissionDenied) => {
+            "permission denied; check the file's permissions".to_string()
+        }
         _ => error.to_string(),
     };
-    Error::BadDatabase { path: display.into(), reason }
+    Error::BadDatabase {
+        path: display.into(),
+        reason,
+    }
 }
 
 #[cfg(test)]
@@ -141,7 +170,9 @@ mod tests {
 
     fn pragma(connection: &Connection, name: &str) -> String {
         connection
-            .query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, rusqlite::types::Value>(0))
+            .query_row(&format!("PRAGMA {name}"), [], |row| {
+                row.get::<_, rusqlite::types::Value>(0)
+            })
             .map(|value| match value {
                 rusqlite::types::Value::Integer(n) => n.to_string(),
                 rusqlite::types::Value::Text(t) => t,
@@ -157,11 +188,30 @@ mod tests {
         for _ in 0..2 {
             // First open creates and migrates; second open reuses: both must set the pragmas.
             let connection = open(&path).expect("open");
-            assert_eq!(pragma(&connection, "journal_mode"), "wal", "WAL keeps readers and a writer apart");
-            assert_eq!(pragma(&connection, "synchronous"), "2", "FULL: no acknowledged commit lost on power loss");
-            assert_eq!(pragma(&connection, "foreign_keys"), "1", "foreign keys are per connection");
-            assert_eq!(pragma(&connection, "busy_timeout"), "10000", "writers wait instead of failing");
-            assert_eq!(pragma(&connection, "user_version"), SCHEMA_VERSION.to_string());
+            assert_eq!(
+                pragma(&connection, "journal_mode"),
+                "wal",
+                "WAL keeps readers and a writer apart"
+            );
+            assert_eq!(
+                pragma(&connection, "synchronous"),
+                "2",
+                "FULL: no acknowledged commit lost on power loss"
+            );
+            assert_eq!(
+                pragma(&connection, "foreign_keys"),
+                "1",
+                "foreign keys are per connection"
+            );
+            assert_eq!(
+                pragma(&connection, "busy_timeout"),
+                "10000",
+                "writers wait instead of failing"
+            );
+            assert_eq!(
+                pragma(&connection, "user_version"),
+                SCHEMA_VERSION.to_string()
+            );
         }
     }
 
@@ -184,32 +234,50 @@ mod tests {
         drop(open(&path).expect("create"));
         {
             let raw = Connection::open(&path).expect("raw");
-            raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+            raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .expect("bump");
         }
         let error = open(&path).expect_err("a newer schema must be refused");
         assert!(matches!(error, Error::SchemaTooNew { found, .. } if found == SCHEMA_VERSION + 1));
         assert!(error.to_string().contains("newer version"), "{error}");
         let raw = Connection::open(&path).expect("raw");
-        let version: i64 = raw.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-        assert_eq!(version, SCHEMA_VERSION + 1, "refusing must not downgrade the file");
+        let version: i64 = raw
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(
+            version,
+            SCHEMA_VERSION + 1,
+            "refusing must not downgrade the file"
+        );
     }
 
     #[test]
     fn a_file_that_is_not_sqlite_is_refused_clearly() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("notes.db");
-        let content = b"these are my notes, not a database, but long enough to have a header.....".repeat(20);
+        let content =
+            b"these are my notes, not a database, but long enough to have a header.....".repeat(20);
         std::fs::write(&path, &content).expect("write");
         let error = open(&path).expect_err("not a database");
-        assert!(error.to_string().contains("not a SQLite database"), "{error}");
-        assert_eq!(std::fs::read(&path).expect("read"), content, "the file must be left as it was");
+        assert!(
+            error.to_string().contains("not a SQLite database"),
+            "{error}"
+        );
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            content,
+            "the file must be left as it was"
+        );
     }
 
     #[test]
     fn another_applications_database_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("other.db");
-        Connection::open(&path).expect("raw").execute_batch("CREATE TABLE songs (title TEXT)").expect("table");
+        Connection::open(&path)
+            .expect("raw")
+            .execute_batch("CREATE TABLE songs (title TEXT)")
+            .expect("table");
         let error = open(&path).expect_err("foreign schema");
         assert!(error.to_string().contains("another application"), "{error}");
     }
@@ -218,7 +286,10 @@ mod tests {
     fn default_path_honours_the_environment_variable() {
         // Only this test touches the variable in this process's unit tests.
         std::env::set_var(DB_ENV, "/tmp/somewhere/tokens.db");
-        assert_eq!(default_db_path().expect("path"), PathBuf::from("/tmp/somewhere/tokens.db"));
+        assert_eq!(
+            default_db_path().expect("path"),
+            PathBuf::from("/tmp/somewhere/tokens.db")
+        );
         std::env::remove_var(DB_ENV);
         let fallback = default_db_path().expect("path");
         assert!(fallback.ends_with("tokens.db"), "{}", fallback.display());

@@ -20,7 +20,9 @@ pub enum Error {
         reason: String,
     },
     /// Another token that is not revoked already uses this name.
-    #[error("a token named '{name}' already exists; choose another name or revoke that token first")]
+    #[error(
+        "a token named '{name}' already exists; choose another name or revoke that token first"
+    )]
     NameTaken {
         /// The name as the existing token spells it.
         name: String,
@@ -169,9 +171,9 @@ impl Error {
             Error::InvalidName { .. } | Error::NameTaken { .. } => Some("name"),
             Error::InvalidDescription { .. } => Some("description"),
             Error::InvalidExpiry { .. } => Some("expiry"),
-            Error::EmptyComposition | Error::NotInCatalog { .. } | Error::CountryHasNumbers { .. } => {
-                Some("composition")
-            }
+            Error::EmptyComposition
+            | Error::NotInCatalog { .. }
+            | Error::CountryHasNumbers { .. } => Some("composition"),
             Error::InvalidPhone { .. }
             | Error::CountryNotInComposition { .. }
             | Error::NumberTaken { .. }

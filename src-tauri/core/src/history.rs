@@ -88,7 +88,12 @@ pub(crate) fn append(
 ) -> Result<()> {
     connection
         .prepare_cached("INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![token_id, to_millis(now), kind.code(), detail.to_string()])?;
+        .execute(params![
+            token_id,
+            to_millis(now),
+            kind.code(),
+            detail.to_string()
+        ])?;
     Ok(())
 }
 
@@ -96,18 +101,25 @@ impl Registry {
     /// The token's events, oldest first.
     pub fn token_history(&self, id: &str) -> Result<Vec<HistoryEvent>> {
         token::require_exists(&self.connection, id)?;
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id")?;
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id",
+        )?;
         let rows = statement.query_map([id], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })?;
         let mut events = Vec::new();
         for row in rows {
             let (event_id, at, kind, detail) = row?;
             // The CHECK constraint admits only known kinds, so an unknown one means a newer
             // schema wrote it; skipping beats failing the whole view.
-            let Some(kind) = EventKind::from_code(&kind) else { continue };
+            let Some(kind) = EventKind::from_code(&kind) else {
+                continue;
+            };
             events.push(HistoryEvent {
                 id: event_id,
                 at: from_millis(at),

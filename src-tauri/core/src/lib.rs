@@ -40,8 +40,8 @@ pub use history::{EventKind, HistoryEvent};
 pub use numbers::{NumberEntry, PhoneCheck};
 pub use secret::Secret;
 pub use token::{
-    CompositionCard, CreatedToken, Expiry, ListQuery, NewNumber, NewToken, SortKey, Status, StatusFilter,
-    TokenChanges, TokenDetails, TokenPage, TokenRef, TokenSummary,
+    CompositionCard, CreatedToken, Expiry, ListQuery, NewNumber, NewToken, SortKey, Status,
+    StatusFilter, TokenChanges, TokenDetails, TokenPage, TokenRef, TokenSummary,
 };
 
 /// The token registry: one database connection and the catalog in use.
@@ -65,7 +65,12 @@ impl Registry {
 
     /// A registry on a private in-memory database (tests and benchmarks).
     pub fn open_in_memory(catalog: Arc<Catalog>) -> Result<Registry> {
-        Ok(Registry { connection: db::open_in_memory()?, catalog, rng: SystemRandom::new(), path: None })
+        Ok(Registry {
+            connection: db::open_in_memory()?,
+            catalog,
+            rng: SystemRandom::new(),
+            path: None,
+        })
     }
 
     /// The default database path (`CLAPAY_TOKENS_DB`, else the OS app-data dir).
@@ -96,8 +101,13 @@ impl Registry {
 
     /// Runs `work` in one IMMEDIATE write transaction. IMMEDIATE takes the write lock up front, so
     /// the busy timeout applies and a read never has to be upgraded (which SQLite cannot wait for).
-    fn write<T>(&mut self, work: impl FnOnce(&Transaction<'_>, &Catalog) -> Result<T>) -> Result<T> {
-        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>, &Catalog) -> Result<T>,
+    ) -> Result<T> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&transaction, &self.catalog)?;
         transaction.commit()?;
         Ok(value)
@@ -111,5 +121,7 @@ pub(crate) fn to_millis(time: DateTime<Utc>) -> i64 {
 
 /// The inverse of [`to_millis`]; out-of-range values (only a hand-edited file has them) clamp.
 pub(crate) fn from_millis(millis: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(millis).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -73,11 +73,21 @@ pub fn normalize(catalog: &Catalog, country: &str, input: &str) -> Result<String
     if trimmed.chars().count() > 32 {
         return Err(invalid("it is too long to be a phone number"));
     }
-    if trimmed.chars().any(|c| c.is_numeric() && !c.is_ascii_digit()) {
-        return Err(invalid("use the digits 0-9 (this looks like full-width or other non-ASCII digits)"));
+    if trimmed
+        .chars()
+        .any(|c| c.is_numeric() && !c.is_ascii_digit())
+    {
+        return Err(invalid(
+            "use the digits 0-9 (this looks like full-width or other non-ASCII digits)",
+        ));
     }
-    if trimmed.chars().any(|c| c.is_alphabetic() || c == '#' || c == ';' || c == ',') {
-        return Err(invalid("extensions and letters are not allowed; give the mobile number only"));
+    if trimmed
+        .chars()
+        .any(|c| c.is_alphabetic() || c == '#' || c == ';' || c == ',')
+    {
+        return Err(invalid(
+            "extensions and letters are not allowed; give the mobile number only",
+        ));
     }
     let mut compact = String::with_capacity(trimmed.len());
     for character in trimmed.chars() {
@@ -86,27 +96,42 @@ pub fn normalize(catalog: &Catalog, country: &str, input: &str) -> Result<String
             // A leading + may sit inside parentheses: "(+225) 07...".
             '+' if compact.is_empty() => compact.push(character),
             ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
-            _ => return Err(invalid("it contains characters other than digits, spaces, dashes and a leading +")),
+            _ => {
+                return Err(invalid(
+                    "it contains characters other than digits, spaces, dashes and a leading +",
+                ))
+            }
         }
     }
     // "00" is the international prefix in every catalog country; libphonenumber needs "+".
     if let Some(rest) = compact.strip_prefix("00") {
         compact = format!("+{rest}");
     }
-    let region: phonenumber::country::Id =
-        country_code.parse().map_err(|_| invalid("the country has no known numbering plan"))?;
+    let region: phonenumber::country::Id = country_code
+        .parse()
+        .map_err(|_| invalid("the country has no known numbering plan"))?;
     let parsed = phonenumber::parse(Some(region), &compact)
         .map_err(|_| invalid("it is not a phone number (check the digits)"))?;
     if parsed.extension().is_some() {
-        return Err(invalid("extensions are not allowed; give the mobile number only"));
+        return Err(invalid(
+            "extensions are not allowed; give the mobile number only",
+        ));
     }
     let expected_code = entry.calling_code.trim_start_matches('+');
     if parsed.code().value().to_string() != expected_code {
         let other = phonenumber::metadata::DATABASE
             .region(&parsed.code().value())
-            .and_then(|regions| regions.first().and_then(|id| catalog.country(id)).map(|c| c.name.clone()))
+            .and_then(|regions| {
+                regions
+                    .first()
+                    .and_then(|id| catalog.country(id))
+                    .map(|c| c.name.clone())
+            })
             .unwrap_or_else(|| format!("+{}", parsed.code().value()));
-        return Err(invalid(&format!("it is a number of {other}, not of {} ({})", entry.name, entry.calling_code)));
+        return Err(invalid(&format!(
+            "it is a number of {other}, not of {} ({})",
+            entry.name, entry.calling_code
+        )));
     }
     if !phonenumber::is_valid(&parsed) {
         return Err(invalid(&format!(
@@ -120,7 +145,12 @@ pub fn normalize(catalog: &Catalog, country: &str, input: &str) -> Result<String
 /// The international display form of a stored E.164 number.
 pub fn format_international(e164: &str) -> String {
     phonenumber::parse(None, e164)
-        .map(|parsed| parsed.format().mode(phonenumber::Mode::International).to_string())
+        .map(|parsed| {
+            parsed
+                .format()
+                .mode(phonenumber::Mode::International)
+                .to_string()
+        })
         .unwrap_or_else(|_| e164.to_string())
 }
 
@@ -154,12 +184,22 @@ fn holder(connection: &Connection, number: &str, now: DateTime<Utc>) -> Result<O
     Ok(row.map(|(id, name, revoked_at, expires_at)| TakenBy {
         id,
         name,
-        status: Status::at(revoked_at.map(from_millis), expires_at.map(from_millis), now),
+        status: Status::at(
+            revoked_at.map(from_millis),
+            expires_at.map(from_millis),
+            now,
+        ),
     }))
 }
 
 /// Inserts a number; a number already held (even by a racing writer) becomes `NumberTaken`.
-pub(crate) fn insert(connection: &Connection, token_id: &str, country: &str, number: &str, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn insert(
+    connection: &Connection,
+    token_id: &str,
+    country: &str,
+    number: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if let Some(taken) = holder(connection, number, now)? {
         return Err(taken_error(number, taken));
     }
@@ -168,7 +208,9 @@ pub(crate) fn insert(connection: &Connection, token_id: &str, country: &str, num
         .execute(params![number, token_id, country, to_millis(now)]);
     match inserted {
         Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(code, _)) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
+        Err(rusqlite::Error::SqliteFailure(code, _))
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
             match holder(connection, number, now)? {
                 Some(taken) => Err(taken_error(number, taken)),
                 None => Err(Error::Storage(rusqlite::Error::SqliteFailure(code, None))),
@@ -188,21 +230,38 @@ fn taken_error(number: &str, taken: TakenBy) -> Error {
 }
 
 /// Finds a number of this token from what the user typed (E.164 or any accepted form).
-fn find_on_token(connection: &Connection, catalog: &Catalog, token_id: &str, typed: &str) -> Result<(String, String, bool)> {
+fn find_on_token(
+    connection: &Connection,
+    catalog: &Catalog,
+    token_id: &str,
+    typed: &str,
+) -> Result<(String, String, bool)> {
     let lookup = |number: &str| -> Result<Option<(String, String, bool)>> {
         Ok(connection
-            .prepare_cached("SELECT number, country, enabled FROM numbers WHERE token_id = ?1 AND number = ?2")?
-            .query_row(params![token_id, number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .prepare_cached(
+                "SELECT number, country, enabled FROM numbers WHERE token_id = ?1 AND number = ?2",
+            )?
+            .query_row(params![token_id, number], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
             .optional()?)
     };
-    let compact: String = typed.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
-    let compact = compact.strip_prefix("00").map(|rest| format!("+{rest}")).unwrap_or(compact);
+    let compact: String = typed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let compact = compact
+        .strip_prefix("00")
+        .map(|rest| format!("+{rest}"))
+        .unwrap_or(compact);
     if let Some(found) = lookup(&compact)? {
         return Ok(found);
     }
     // A national form: try it in each country of the token's composition.
-    let countries: std::collections::BTreeSet<String> =
-        composition::load(connection, token_id)?.into_iter().map(|t| t.country).collect();
+    let countries: std::collections::BTreeSet<String> = composition::load(connection, token_id)?
+        .into_iter()
+        .map(|t| t.country)
+        .collect();
     for country in countries {
         if let Ok(number) = normalize(catalog, &country, typed) {
             if let Some(found) = lookup(&number)? {
@@ -210,7 +269,9 @@ fn find_on_token(connection: &Connection, catalog: &Catalog, token_id: &str, typ
             }
         }
     }
-    Err(Error::NumberNotFound { number: typed.trim().to_string() })
+    Err(Error::NumberNotFound {
+        number: typed.trim().to_string(),
+    })
 }
 
 impl Registry {
@@ -225,23 +286,45 @@ impl Registry {
     }
 
     /// Whitelists a number on a token, for a country of its composition.
-    pub fn add_number(&mut self, id: &str, country: &str, phone: &str, now: DateTime<Utc>) -> Result<TokenDetails> {
+    pub fn add_number(
+        &mut self,
+        id: &str,
+        country: &str,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenDetails> {
         let country = normalize_code(country);
         let number = normalize(&self.catalog, &country, phone)?;
         self.write(|transaction, _| {
             require_editable(transaction, id)?;
-            let in_composition = composition::load(transaction, id)?.iter().any(|t| t.country == country);
+            let in_composition = composition::load(transaction, id)?
+                .iter()
+                .any(|t| t.country == country);
             if !in_composition {
-                return Err(Error::CountryNotInComposition { country: country.clone() });
+                return Err(Error::CountryNotInComposition {
+                    country: country.clone(),
+                });
             }
             insert(transaction, id, &country, &number, now)?;
-            history::append(transaction, Some(id), EventKind::NumberAdded, &json!({"number": number, "country": country}), now)?;
+            history::append(
+                transaction,
+                Some(id),
+                EventKind::NumberAdded,
+                &json!({"number": number, "country": country}),
+                now,
+            )?;
             load_details(transaction, id, now)
         })
     }
 
     /// Disables or re-enables a number without removing it.
-    pub fn set_number_enabled(&mut self, id: &str, number: &str, enabled: bool, now: DateTime<Utc>) -> Result<TokenDetails> {
+    pub fn set_number_enabled(
+        &mut self,
+        id: &str,
+        number: &str,
+        enabled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<TokenDetails> {
         self.write(|transaction, catalog| {
             require_editable(transaction, id)?;
             let (number, country, current) = find_on_token(transaction, catalog, id, number)?;
@@ -249,27 +332,55 @@ impl Registry {
                 transaction
                     .prepare_cached("UPDATE numbers SET enabled = ?2 WHERE number = ?1")?
                     .execute(params![number, enabled])?;
-                let kind = if enabled { EventKind::NumberEnabled } else { EventKind::NumberDisabled };
-                history::append(transaction, Some(id), kind, &json!({"number": number, "country": country}), now)?;
+                let kind = if enabled {
+                    EventKind::NumberEnabled
+                } else {
+                    EventKind::NumberDisabled
+                };
+                history::append(
+                    transaction,
+                    Some(id),
+                    kind,
+                    &json!({"number": number, "country": country}),
+                    now,
+                )?;
             }
             load_details(transaction, id, now)
         })
     }
 
     /// Removes a number from a token.
-    pub fn remove_number(&mut self, id: &str, number: &str, now: DateTime<Utc>) -> Result<TokenDetails> {
+    pub fn remove_number(
+        &mut self,
+        id: &str,
+        number: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenDetails> {
         self.write(|transaction, catalog| {
             require_editable(transaction, id)?;
             let (number, country, _) = find_on_token(transaction, catalog, id, number)?;
-            transaction.prepare_cached("DELETE FROM numbers WHERE number = ?1")?.execute([&number])?;
-            history::append(transaction, Some(id), EventKind::NumberRemoved, &json!({"number": number, "country": country}), now)?;
+            transaction
+                .prepare_cached("DELETE FROM numbers WHERE number = ?1")?
+                .execute([&number])?;
+            history::append(
+                transaction,
+                Some(id),
+                EventKind::NumberRemoved,
+                &json!({"number": number, "country": country}),
+                now,
+            )?;
             load_details(transaction, id, now)
         })
     }
 
     /// The token holding a number, if any (for messages and the CLI).
     pub fn number_holder(&self, number: &str, now: DateTime<Utc>) -> Result<Option<TokenRef>> {
-        Ok(holder(&self.connection, number, now)?.map(|taken| TokenRef { id: taken.id, name: taken.name }))
+        Ok(
+            holder(&self.connection, number, now)?.map(|taken| TokenRef {
+                id: taken.id,
+                name: taken.name,
+            }),
+        )
     }
 }
 
@@ -284,11 +395,27 @@ mod tests {
 
     #[test]
     fn accepted_forms_normalise_to_e164() {
-        for input in ["07 07 07 07 07", "0707070707", "+225 07 07 07 07 07", "00225-07-07-07-07-07", "(+225) 0707.070707"] {
-            assert_eq!(norm("CI", input).as_deref().ok(), Some("+2250707070707"), "input {input:?}");
+        for input in [
+            "07 07 07 07 07",
+            "0707070707",
+            "+225 07 07 07 07 07",
+            "00225-07-07-07-07-07",
+            "(+225) 0707.070707",
+        ] {
+            assert_eq!(
+                norm("CI", input).as_deref().ok(),
+                Some("+2250707070707"),
+                "input {input:?}"
+            );
         }
-        assert_eq!(norm("SN", "77 123 45 67").ok().as_deref(), Some("+221771234567"));
-        assert_eq!(norm("BJ", "01 97 00 00 00").ok().as_deref(), Some("+2290197000000"));
+        assert_eq!(
+            norm("SN", "77 123 45 67").ok().as_deref(),
+            Some("+221771234567")
+        );
+        assert_eq!(
+            norm("BJ", "01 97 00 00 00").ok().as_deref(),
+            Some("+2290197000000")
+        );
     }
 
     #[test]
@@ -317,7 +444,11 @@ mod tests {
         // The grouping is libphonenumber's for the country; the point is that it is readable.
         let shown = format_international("+2250707070707");
         assert!(shown.starts_with("+225 07 07"), "{shown}");
-        assert_eq!(shown.replace(' ', ""), "+2250707070707", "formatting only adds spaces");
+        assert_eq!(
+            shown.replace(' ', ""),
+            "+2250707070707",
+            "formatting only adds spaces"
+        );
     }
 
     proptest! {

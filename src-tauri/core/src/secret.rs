@@ -79,14 +79,20 @@ impl fmt::Display for Malformed {
         match self {
             Malformed::WrongPrefix => write!(f, "a ClaPay token starts with '{PREFIX}'"),
             Malformed::WrongLength { found } => {
-                write!(f, "a ClaPay token has {SECRET_LEN} characters, this one has {found}")
+                write!(
+                    f,
+                    "a ClaPay token has {SECRET_LEN} characters, this one has {found}"
+                )
             }
             Malformed::BadCharacter { position } => write!(
                 f,
                 "character {position} is not a letter or digit; copy the token again without spaces"
             ),
             Malformed::NonCanonicalChecksum | Malformed::ChecksumMismatch => {
-                write!(f, "the checksum does not match: the token was mistyped or altered")
+                write!(
+                    f,
+                    "the checksum does not match: the token was mistyped or altered"
+                )
             }
         }
     }
@@ -122,7 +128,8 @@ pub fn generate(rng: &SystemRandom) -> Secret {
         if used == pool.len() {
             // SystemRandom only fails when the OS has no entropy source at all; there is no
             // meaningful way to continue without one.
-            rng.fill(&mut pool[..]).expect("the operating system's random generator failed");
+            rng.fill(&mut pool[..])
+                .expect("the operating system's random generator failed");
             used = 0;
         }
         let six_bits = pool[used] & 0x3f;
@@ -151,7 +158,9 @@ pub fn parse(text: &str) -> Result<Parsed<'_>, Malformed> {
     }
     let body = &text.as_bytes()[PREFIX.len()..];
     if let Some(index) = body.iter().position(|byte| base62_value(*byte).is_none()) {
-        return Err(Malformed::BadCharacter { position: PREFIX.len() + index + 1 });
+        return Err(Malformed::BadCharacter {
+            position: PREFIX.len() + index + 1,
+        });
     }
     let (payload, checksum_text) = text.split_at(PREFIX.len() + RANDOM_LEN);
     let mut checksum: u64 = 0;
@@ -185,7 +194,10 @@ pub fn digests_equal(left: &[u8], right: &[u8]) -> bool {
 /// checksum, which would help nobody and narrows a search).
 pub fn hint(secret: &Secret) -> String {
     let random_end = PREFIX.len() + RANDOM_LEN;
-    format!("{PREFIX}…{}", &secret.expose_secret()[random_end - 4..random_end])
+    format!(
+        "{PREFIX}…{}",
+        &secret.expose_secret()[random_end - 4..random_end]
+    )
 }
 
 fn base62_value(byte: u8) -> Option<u8> {
@@ -224,7 +236,10 @@ mod tests {
         let text = secret.expose_secret();
         assert_eq!(text.len(), 53, "prefix + 43 random + 6 checksum characters");
         assert!(text.starts_with("clp_"));
-        assert!(text[4..].bytes().all(|b| b.is_ascii_alphanumeric()), "one double-clickable word");
+        assert!(
+            text[4..].bytes().all(|b| b.is_ascii_alphanumeric()),
+            "one double-clickable word"
+        );
         assert!(parse(text).is_ok(), "a generated secret must parse");
     }
 
@@ -232,7 +247,10 @@ mod tests {
     fn debug_never_prints_the_secret() {
         let secret = fresh();
         let shown = format!("{secret:?} {:?}", parse(secret.expose_secret()).map(|_| ()));
-        assert!(!shown.contains(&secret.expose_secret()[4..20]), "Debug must redact: {shown}");
+        assert!(
+            !shown.contains(&secret.expose_secret()[4..20]),
+            "Debug must redact: {shown}"
+        );
         assert!(format!("{secret:?}").contains("REDACTED"));
     }
 
@@ -242,25 +260,46 @@ mod tests {
         let text = secret.expose_secret();
         let hint = hint(&secret);
         assert_eq!(hint, format!("clp_…{}", &text[43..47]));
-        assert!(!hint.contains(&text[47..]), "the checksum is never part of the hint");
+        assert!(
+            !hint.contains(&text[47..]),
+            "the checksum is never part of the hint"
+        );
     }
 
     #[test]
     fn parse_rejects_each_kind_of_malformed_token() {
         let secret = fresh();
         let text = secret.expose_secret();
-        assert_eq!(parse(&text.replacen("clp_", "ghp_", 1)).err(), Some(Malformed::WrongPrefix));
+        assert_eq!(
+            parse(&text.replacen("clp_", "ghp_", 1)).err(),
+            Some(Malformed::WrongPrefix)
+        );
         assert_eq!(parse("").err(), Some(Malformed::WrongPrefix));
-        assert_eq!(parse(&text[..52]).err(), Some(Malformed::WrongLength { found: 52 }));
-        assert_eq!(parse(&format!("{text}A")).err(), Some(Malformed::WrongLength { found: 54 }));
-        assert_eq!(parse(&format!(" {text}")).err(), Some(Malformed::WrongPrefix));
+        assert_eq!(
+            parse(&text[..52]).err(),
+            Some(Malformed::WrongLength { found: 52 })
+        );
+        assert_eq!(
+            parse(&format!("{text}A")).err(),
+            Some(Malformed::WrongLength { found: 54 })
+        );
+        assert_eq!(
+            parse(&format!(" {text}")).err(),
+            Some(Malformed::WrongPrefix)
+        );
         let mut bad_char = text.to_string();
         bad_char.replace_range(10..11, "-");
-        assert_eq!(parse(&bad_char).err(), Some(Malformed::BadCharacter { position: 11 }));
+        assert_eq!(
+            parse(&bad_char).err(),
+            Some(Malformed::BadCharacter { position: 11 })
+        );
         // A multi-byte character keeps the char count at 53 but not the byte length.
         let mut accented = text.to_string();
         accented.replace_range(10..11, "é");
-        assert!(matches!(parse(&accented).err(), Some(Malformed::WrongLength { .. })));
+        assert!(matches!(
+            parse(&accented).err(),
+            Some(Malformed::WrongLength { .. })
+        ));
     }
 
     #[test]
@@ -286,7 +325,10 @@ mod tests {
                     let mut altered = original.clone();
                     altered[position] = replacement;
                     let altered = std::str::from_utf8(&altered).expect("ASCII stays UTF-8");
-                    assert!(parse(altered).is_err(), "a one-character typo must never pass the checksum");
+                    assert!(
+                        parse(altered).is_err(),
+                        "a one-character typo must never pass the checksum"
+                    );
                     checked += 1;
                 }
             }
@@ -310,9 +352,14 @@ mod tests {
         }
         let total = (samples * RANDOM_LEN) as f64;
         let expected = total / 62.0;
-        let chi_square: f64 =
-            counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum();
-        assert!(chi_square < 113.0, "random characters are not uniform: chi² = {chi_square:.1}");
+        let chi_square: f64 = counts
+            .iter()
+            .map(|&c| (c as f64 - expected).powi(2) / expected)
+            .sum();
+        assert!(
+            chi_square < 113.0,
+            "random characters are not uniform: chi² = {chi_square:.1}"
+        );
     }
 
     #[test]

@@ -41,7 +41,11 @@ pub enum Status {
 
 impl Status {
     /// Derives the status at `now`.
-    pub fn at(revoked_at: Option<DateTime<Utc>>, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Status {
+    pub fn at(
+        revoked_at: Option<DateTime<Utc>>,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Status {
         if revoked_at.is_some() {
             Status::Revoked
         } else if expires_at.is_some_and(|expiry| expiry <= now) {
@@ -93,7 +97,9 @@ impl Expiry {
             Expiry::Never => return Ok(None),
             Expiry::Days { days } => {
                 if days == 0 || days > DAYS_MAX {
-                    return invalid(format!("the duration must be 1 to {DAYS_MAX} days, not {days}"));
+                    return invalid(format!(
+                        "the duration must be 1 to {DAYS_MAX} days, not {days}"
+                    ));
                 }
                 now + chrono::Duration::days(i64::from(days))
             }
@@ -119,7 +125,9 @@ impl Expiry {
             return invalid("the expiry must be in the future".into());
         }
         if instant > now + chrono::Duration::days(i64::from(DAYS_MAX) + 1) {
-            return invalid(format!("the expiry must be within {DAYS_MAX} days (ten years)"));
+            return invalid(format!(
+                "the expiry must be within {DAYS_MAX} days (ten years)"
+            ));
         }
         Ok(Some(instant))
     }
@@ -337,13 +345,20 @@ pub struct TokenRef {
 /// Checks and trims a name.
 pub fn validate_name(name: &str) -> Result<String> {
     let trimmed = name.trim();
-    let invalid = |reason: &str| Err(Error::InvalidName { reason: reason.to_string() });
+    let invalid = |reason: &str| {
+        Err(Error::InvalidName {
+            reason: reason.to_string(),
+        })
+    };
     if trimmed.is_empty() {
         return invalid("the name is empty; give the token a name, e.g. 'shop-checkout'");
     }
     if trimmed.chars().count() > NAME_MAX {
         return Err(Error::InvalidName {
-            reason: format!("the name has {} characters; the limit is {NAME_MAX}", trimmed.chars().count()),
+            reason: format!(
+                "the name has {} characters; the limit is {NAME_MAX}",
+                trimmed.chars().count()
+            ),
         });
     }
     if trimmed.chars().any(is_forbidden_in_text) {
@@ -358,10 +373,15 @@ pub fn validate_description(description: &str) -> Result<String> {
     let count = trimmed.chars().count();
     if count > DESCRIPTION_MAX {
         return Err(Error::InvalidDescription {
-            reason: format!("the description has {count} characters; the limit is {DESCRIPTION_MAX}"),
+            reason: format!(
+                "the description has {count} characters; the limit is {DESCRIPTION_MAX}"
+            ),
         });
     }
-    if trimmed.chars().any(|c| c != '\n' && is_forbidden_in_text(c)) {
+    if trimmed
+        .chars()
+        .any(|c| c != '\n' && is_forbidden_in_text(c))
+    {
         return Err(Error::InvalidDescription {
             reason: "the description contains control or invisible formatting characters; only line breaks are allowed".into(),
         });
@@ -372,7 +392,8 @@ pub fn validate_description(description: &str) -> Result<String> {
 /// Control characters, and the bidirectional overrides that make a name display as something
 /// else than it is ("Trojan Source").
 fn is_forbidden_in_text(character: char) -> bool {
-    character.is_control() || matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    character.is_control()
+        || matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 fn name_key(name: &str) -> String {
@@ -381,7 +402,9 @@ fn name_key(name: &str) -> String {
 
 fn ensure_name_free(connection: &Connection, name: &str, except_id: Option<&str>) -> Result<()> {
     let existing: Option<String> = connection
-        .prepare_cached("SELECT name FROM tokens WHERE name_key = ?1 AND revoked_at IS NULL AND id IS NOT ?2")?
+        .prepare_cached(
+            "SELECT name FROM tokens WHERE name_key = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+        )?
         .query_row(params![name_key(name), except_id], |row| row.get(0))
         .optional()?;
     match existing {
@@ -399,7 +422,12 @@ pub(crate) struct TokenRow {
 pub(crate) fn require_exists(connection: &Connection, id: &str) -> Result<TokenRow> {
     connection
         .prepare_cached("SELECT name, revoked_at FROM tokens WHERE id = ?1")?
-        .query_row([id], |row| Ok(TokenRow { name: row.get(0)?, revoked_at: row.get(1)? }))
+        .query_row([id], |row| {
+            Ok(TokenRow {
+                name: row.get(0)?,
+                revoked_at: row.get(1)?,
+            })
+        })
         .optional()?
         .ok_or_else(|| Error::NotFound { id: id.to_string() })
 }
@@ -433,16 +461,24 @@ fn summary_from_row(row: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Token
         expires_at,
         revoked_at,
         last_used_at: row.get::<_, Option<i64>>(7)?.map(from_millis),
-        countries: countries.map(|list| list.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        countries: countries
+            .map(|list| list.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
         triple_count: row.get(9)?,
         number_count: row.get(10)?,
         enabled_number_count: row.get(11)?,
     })
 }
 
-pub(crate) fn load_details(connection: &Connection, id: &str, now: DateTime<Utc>) -> Result<TokenDetails> {
+pub(crate) fn load_details(
+    connection: &Connection,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenDetails> {
     let summary = connection
-        .prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM tokens t WHERE t.id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM tokens t WHERE t.id = ?1"
+        ))?
         .query_row([id], |row| summary_from_row(row, now))
         .optional()?
         .ok_or_else(|| Error::NotFound { id: id.to_string() })?;
@@ -453,20 +489,32 @@ pub(crate) fn load_details(connection: &Connection, id: &str, now: DateTime<Utc>
             country,
             operators: operators
                 .into_iter()
-                .map(|(operator, methods)| OperatorMethods { operator, methods: methods.into_iter().collect() })
+                .map(|(operator, methods)| OperatorMethods {
+                    operator,
+                    methods: methods.into_iter().collect(),
+                })
                 .collect(),
         })
         .collect();
     let numbers = numbers::load(connection, id)?;
-    Ok(TokenDetails { summary, composition, numbers })
+    Ok(TokenDetails {
+        summary,
+        composition,
+        numbers,
+    })
 }
 
 fn triple_labels(triples: &BTreeSet<Triple>) -> Vec<String> {
-    triples.iter().map(|t| format!("{}:{}:{}", t.country, t.operator, t.method)).collect()
+    triples
+        .iter()
+        .map(|t| format!("{}:{}:{}", t.country, t.operator, t.method))
+        .collect()
 }
 
 pub(crate) fn expiry_json(expiry: Option<DateTime<Utc>>) -> serde_json::Value {
-    expiry.map_or(serde_json::Value::Null, |time| json!(time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+    expiry.map_or(serde_json::Value::Null, |time| {
+        json!(time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    })
 }
 
 impl Registry {
@@ -529,7 +577,10 @@ impl Registry {
             )?;
             load_details(transaction, &id, now)
         })?;
-        Ok(CreatedToken { token: details, secret })
+        Ok(CreatedToken {
+            token: details,
+            secret,
+        })
     }
 
     /// One token with its composition and numbers.
@@ -542,21 +593,35 @@ impl Registry {
         let now_millis = to_millis(now);
         let status_clause = match query.status {
             StatusFilter::Current => "t.revoked_at IS NULL",
-            StatusFilter::Active => "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1)",
+            StatusFilter::Active => {
+                "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1)"
+            }
             StatusFilter::Expired => "t.revoked_at IS NULL AND t.expires_at <= ?1",
             StatusFilter::Revoked => "t.revoked_at IS NOT NULL",
             StatusFilter::All => "1",
         };
-        let search = query.search.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_lowercase);
+        let search = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_lowercase);
         // instr() instead of LIKE: no wildcard characters to escape in what the user typed.
-        let search_clause =
-            if search.is_some() { "(instr(t.name_key, ?2) > 0 OR instr(lower(t.description), ?2) > 0)" } else { "?2 IS NULL" };
+        let search_clause = if search.is_some() {
+            "(instr(t.name_key, ?2) > 0 OR instr(lower(t.description), ?2) > 0)"
+        } else {
+            "?2 IS NULL"
+        };
         let direction = if query.descending { "DESC" } else { "ASC" };
         let order = match query.sort {
             SortKey::CreatedAt => format!("t.created_at {direction}, t.id {direction}"),
             // No expiry is the farthest expiry.
-            SortKey::ExpiresAt => format!("t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}"),
-            SortKey::LastUsedAt => format!("t.last_used_at {direction} NULLS LAST, t.id {direction}"),
+            SortKey::ExpiresAt => format!(
+                "t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}"
+            ),
+            SortKey::LastUsedAt => {
+                format!("t.last_used_at {direction} NULLS LAST, t.id {direction}")
+            }
             SortKey::Name => format!("t.name_key {direction}, t.id {direction}"),
         };
         let limit = query.limit.clamp(1, 500);
@@ -569,9 +634,14 @@ impl Registry {
             "SELECT {SUMMARY_COLUMNS} FROM tokens t {where_clause} ORDER BY {order} LIMIT ?3 OFFSET ?4"
         ))?;
         let items = statement
-            .query_map(params![now_millis, search, limit, query.offset], |row| summary_from_row(row, now))?
+            .query_map(params![now_millis, search, limit, query.offset], |row| {
+                summary_from_row(row, now)
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(TokenPage { items, total: u64::try_from(total).unwrap_or(0) })
+        Ok(TokenPage {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     /// Finds a token by id, or by the exact name of a non-revoked token (for the CLI).
@@ -584,14 +654,28 @@ impl Registry {
             )?
             .query_row(params![id_or_name.trim(), name_key(id_or_name.trim())], |row| row.get(0))
             .optional()?;
-        found.ok_or_else(|| Error::NotFound { id: id_or_name.to_string() })
+        found.ok_or_else(|| Error::NotFound {
+            id: id_or_name.to_string(),
+        })
     }
 
     /// Changes name, description or expiry; each change is one history event.
-    pub fn update_token(&mut self, id: &str, changes: &TokenChanges, now: DateTime<Utc>) -> Result<TokenDetails> {
+    pub fn update_token(
+        &mut self,
+        id: &str,
+        changes: &TokenChanges,
+        now: DateTime<Utc>,
+    ) -> Result<TokenDetails> {
         let name = changes.name.as_deref().map(validate_name).transpose()?;
-        let description = changes.description.as_deref().map(validate_description).transpose()?;
-        let expires_at = changes.expiry.map(|expiry| expiry.resolve(now)).transpose()?;
+        let description = changes
+            .description
+            .as_deref()
+            .map(validate_description)
+            .transpose()?;
+        let expires_at = changes
+            .expiry
+            .map(|expiry| expiry.resolve(now))
+            .transpose()?;
         self.write(|transaction, _| {
             let current = require_editable(transaction, id)?;
             let (old_description, old_expiry): (String, Option<i64>) = transaction
@@ -645,11 +729,19 @@ impl Registry {
                 .prepare_cached("SELECT number FROM numbers WHERE token_id = ?1 ORDER BY number")?
                 .query_map([id], |row| row.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            transaction.prepare_cached("DELETE FROM numbers WHERE token_id = ?1")?.execute([id])?;
+            transaction
+                .prepare_cached("DELETE FROM numbers WHERE token_id = ?1")?
+                .execute([id])?;
             transaction
                 .prepare_cached("UPDATE tokens SET revoked_at = max(?2, created_at) WHERE id = ?1")?
                 .execute(params![id, to_millis(now)])?;
-            history::append(transaction, Some(id), EventKind::Revoked, &json!({"numbers_released": released}), now)?;
+            history::append(
+                transaction,
+                Some(id),
+                EventKind::Revoked,
+                &json!({"numbers_released": released}),
+                now,
+            )?;
             load_details(transaction, id, now)
         })
     }
@@ -659,7 +751,9 @@ fn name_conflict(error: rusqlite::Error, name: &str) -> Error {
     // The partial UNIQUE index catches a concurrent writer that slipped past ensure_name_free.
     if let rusqlite::Error::SqliteFailure(code, Some(message)) = &error {
         if code.code == rusqlite::ErrorCode::ConstraintViolation && message.contains("name_key") {
-            return Error::NameTaken { name: name.to_string() };
+            return Error::NameTaken {
+                name: name.to_string(),
+            };
         }
     }
     Error::Storage(error)
@@ -667,7 +761,7 @@ fn name_conflict(error: rusqlite::Error, name: &str) -> Error {
 
 fn new_id(now: DateTime<Utc>) -> String {
     let seconds = u64::try_from(now.timestamp()).unwrap_or(0);
-    let timestamp = uuid::Timestamp::from_unix(uuid::NoContext, seconds, now.timestamp_subsec_nanos());
+    let timestamp =
+        uuid::Timestamp::from_unix(uuid::NoContext, seconds, now.timestamp_subsec_nanos());
     uuid::Uuid::new_v7(timestamp).hyphenated().to_string()
 }
-

@@ -1,0 +1,230 @@
+//! Authorize: every reason, last use, and the history of checks.
+
+use chrono::Duration;
+use clapay_core::{AuthorizeRequest, DenyReason, EventKind, Expiry, Method, Registry};
+use zeroize::Zeroizing;
+
+use crate::support::{new_token, now, number, temp_registry, triple};
+
+fn request(
+    secret: &str,
+    country: &str,
+    operator: &str,
+    method: &str,
+    phone: Option<&str>,
+) -> AuthorizeRequest {
+    AuthorizeRequest {
+        secret: Zeroizing::new(secret.to_string()),
+        country: country.into(),
+        operator: operator.into(),
+        method: method.into(),
+        phone: phone.map(str::to_string),
+    }
+}
+
+fn reason(registry: &mut Registry, request: &AuthorizeRequest) -> Option<DenyReason> {
+    let decision = registry.authorize(request, now()).expect("authorize");
+    assert_eq!(
+        decision.allowed,
+        decision.reason.is_none(),
+        "allowed exactly when there is no reason"
+    );
+    decision.reason
+}
+
+#[test]
+fn each_reason_is_reported() {
+    let mut temp = temp_registry();
+    let mut shop = new_token("shop");
+    shop.composition = vec![
+        triple("CI", "OM", Method::Merchant),
+        triple("CI", "MTN", Method::Cashin),
+        triple("SN", "WAVE", Method::Merchant),
+    ];
+    shop.numbers = vec![number("CI", "0707070707"), number("CI", "0505050505")];
+    let created = temp.registry.create_token(&shop, now()).expect("create");
+    let id = created.token.summary.id.clone();
+    temp.registry
+        .set_number_enabled(&id, "+2250505050505", false, now())
+        .expect("disable");
+    let secret = created.secret.expose_secret().to_string();
+    let registry = &mut temp.registry;
+
+    let allowed = registry
+        .authorize(
+            &request(&secret, "CI", "OM", "MERCHANT", Some("07 07 07 07 07")),
+            now(),
+        )
+        .expect("allowed");
+    assert!(allowed.allowed, "{}", allowed.message);
+    assert_eq!(
+        allowed.token.as_ref().map(|t| t.name.as_str()),
+        Some("shop")
+    );
+    assert_eq!(
+        reason(registry, &request(&secret, "SN", "WAVE", "MERCHANT", None)),
+        None,
+        "no numbers in Senegal: no phone needed"
+    );
+
+    let mut typo = secret.clone();
+    typo.replace_range(10..11, if &secret[10..11] == "A" { "B" } else { "A" });
+    assert_eq!(
+        reason(registry, &request(&typo, "CI", "OM", "MERCHANT", None)),
+        Some(DenyReason::Malformed)
+    );
+    assert_eq!(
+        reason(registry, &request("hello", "CI", "OM", "MERCHANT", None)),
+        Some(DenyReason::Malformed)
+    );
+    let stranger = Registry::open_in_memory(clapay_core::Catalog::embedded())
+        .expect("memory")
+        .create_token(&new_token("elsewhere"), now())
+        .expect("create")
+        .secret;
+    assert_eq!(
+        reason(
+            registry,
+            &request(stranger.expose_secret(), "CI", "OM", "MERCHANT", None)
+        ),
+        Some(DenyReason::Unknown)
+    );
+    assert_eq!(
+        reason(registry, &request(&secret, "ML", "OM", "MERCHANT", None)),
+        Some(DenyReason::CountryNotAllowed)
+    );
+    assert_eq!(
+        reason(registry, &request(&secret, "CI", "WAVE", "MERCHANT", None)),
+        Some(DenyReason::OperatorNotAllowed)
+    );
+    assert_eq!(
+        reason(registry, &request(&secret, "CI", "OM", "CASHIN", None)),
+        Some(DenyReason::MethodNotAllowed)
+    );
+    assert_eq!(
+        reason(registry, &request(&secret, "CI", "OM", "BOGUS", None)),
+        Some(DenyReason::MethodNotAllowed)
+    );
+    assert_eq!(
+        reason(registry, &request(&secret, "CI", "OM", "MERCHANT", None)),
+        Some(DenyReason::PhoneRequired)
+    );
+    assert_eq!(
+        reason(
+            registry,
+            &request(&secret, "CI", "OM", "MERCHANT", Some("0101010101"))
+        ),
+        Some(DenyReason::PhoneNotWhitelisted)
+    );
+    assert_eq!(
+        reason(
+            registry,
+            &request(&secret, "CI", "OM", "MERCHANT", Some("+225 05 05 05 05 05"))
+        ),
+        Some(DenyReason::PhoneDisabled)
+    );
+    let message = registry
+        .authorize(&request(&secret, "CI", "WAVE", "MERCHANT", None), now())
+        .expect("denied")
+        .message;
+    assert_eq!(
+        message,
+        "Denied: Wave is not in this token's composition for Côte d'Ivoire"
+    );
+
+    registry.revoke_token(&id, now()).expect("revoke");
+    assert_eq!(
+        reason(
+            registry,
+            &request(&secret, "CI", "OM", "MERCHANT", Some("0707070707"))
+        ),
+        Some(DenyReason::Revoked)
+    );
+}
+
+#[test]
+fn expired_token_is_denied() {
+    let mut temp = temp_registry();
+    let mut request_token = new_token("short");
+    request_token.expiry = Expiry::At {
+        at: now() + Duration::minutes(5),
+    };
+    let secret = temp
+        .registry
+        .create_token(&request_token, now())
+        .expect("create")
+        .secret;
+    let check = request(secret.expose_secret(), "CI", "OM", "MERCHANT", None);
+    let later = now() + Duration::minutes(5);
+    assert_eq!(
+        temp.registry
+            .authorize(&check, later)
+            .expect("check")
+            .reason,
+        Some(DenyReason::Expired)
+    );
+}
+
+#[test]
+fn allowed_updates_last_used_and_every_check_is_recorded_without_the_secret() {
+    let mut temp = temp_registry();
+    let created = temp
+        .registry
+        .create_token(&new_token("shop"), now())
+        .expect("create");
+    let id = created.token.summary.id.clone();
+    assert_eq!(created.token.summary.last_used_at, None);
+    let secret = created.secret.expose_secret().to_string();
+    let at = now() + Duration::minutes(1);
+    temp.registry
+        .authorize(&request(&secret, "CI", "OM", "MERCHANT", None), at)
+        .expect("allowed");
+    temp.registry
+        .authorize(
+            &request(&secret, "ML", "OM", "MERCHANT", None),
+            at + Duration::minutes(1),
+        )
+        .expect("denied");
+    temp.registry
+        .authorize(&request("clp_garbage", "CI", "OM", "MERCHANT", None), at)
+        .expect("malformed");
+    let token = temp
+        .registry
+        .get_token(&id, at + Duration::minutes(2))
+        .expect("get");
+    assert_eq!(
+        token.summary.last_used_at,
+        Some(at),
+        "only an allowed check counts as a use"
+    );
+    let history = temp.registry.token_history(&id).expect("history");
+    let used: Vec<_> = history
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Used | EventKind::Denied))
+        .collect();
+    assert_eq!(used.len(), 2);
+    assert_eq!(used[1].detail["reason"], "country_not_allowed");
+    let orphans: i64 = temp
+        .registry
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM history WHERE token_id IS NULL AND kind = 'denied'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(orphans, 1, "a check of no token is still recorded");
+    let all_text: String = temp
+        .registry
+        .connection()
+        .prepare("SELECT detail FROM history")
+        .expect("select")
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert!(
+        !all_text.contains(&secret[4..]),
+        "the history never holds a secret"
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the core library, one module per feature, in one test binary.
+
+mod authorize;
+mod composition;
+mod leaks;
+mod numbers;
+mod support;
+mod tokens;

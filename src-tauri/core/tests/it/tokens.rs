@@ -1,0 +1,552 @@
+//! Token creation, validation, listing, editing, revocation and derived status.
+
+use chrono::Duration;
+use clapay_core::{
+    EventKind, Expiry, ListQuery, Method, SortKey, Status, StatusFilter, TokenChanges,
+};
+
+use crate::support::{dump, new_token, now, number, temp_registry, triple};
+
+#[test]
+fn created_token_is_stored_with_its_composition_and_numbers() {
+    let mut temp = temp_registry();
+    let mut request = new_token("shop-a");
+    request.numbers = vec![
+        number("CI", "07 07 07 07 07"),
+        number("SN", "+221 77 123 45 67"),
+    ];
+    let created = temp.registry.create_token(&request, now()).expect("create");
+    let token = &created.token;
+    assert_eq!(token.summary.name, "shop-a");
+    assert_eq!(token.summary.status, Status::Active);
+    assert_eq!(token.summary.expires_at, Some(now() + Duration::days(30)));
+    assert_eq!(token.summary.countries, ["CI", "SN"]);
+    assert_eq!(token.summary.triple_count, 2);
+    assert_eq!(token.summary.number_count, 2);
+    assert_eq!(
+        token
+            .numbers
+            .iter()
+            .map(|n| n.number.as_str())
+            .collect::<Vec<_>>(),
+        ["+2250707070707", "+221771234567"],
+        "numbers are stored in E.164"
+    );
+    assert!(token.summary.hint.starts_with("clp_…") && token.summary.hint.chars().count() == 9);
+    assert!(created
+        .secret
+        .expose_secret()
+        .ends_with(&created.secret.expose_secret()[47..]));
+    let again = temp
+        .registry
+        .get_token(&token.summary.id, now())
+        .expect("get");
+    assert_eq!(&again, token, "get returns what create stored");
+}
+
+#[test]
+fn invalid_names_are_rejected_and_change_nothing() {
+    let mut temp = temp_registry();
+    temp.registry
+        .create_token(&new_token("existing"), now())
+        .expect("create");
+    let before = dump(&temp.registry);
+    let long = "x".repeat(101);
+    let cases: [(&str, &str); 7] = [
+        ("", "invalid_name"),
+        ("   ", "invalid_name"),
+        (&long, "invalid_name"),
+        ("bad\u{7}bell", "invalid_name"),
+        ("evil\u{202E}gnp.exe", "invalid_name"),
+        ("EXISTING", "name_taken"),
+        ("  existing ", "name_taken"),
+    ];
+    for (name, kind) in cases {
+        let error = temp
+            .registry
+            .create_token(&new_token(name), now())
+            .expect_err(name);
+        assert_eq!(error.kind(), kind, "{name:?}: {error}");
+        assert_eq!(
+            error.field(),
+            Some("name"),
+            "the UI shows it next to the name field"
+        );
+    }
+    assert_eq!(
+        dump(&temp.registry),
+        before,
+        "a rejected create leaves the database as it was"
+    );
+    let ok = temp
+        .registry
+        .create_token(&new_token(&"é".repeat(100)), now())
+        .expect("100 characters is the limit, not 100 bytes");
+    assert_eq!(ok.token.summary.name.chars().count(), 100);
+}
+
+#[test]
+fn a_revoked_tokens_name_can_be_reused() {
+    let mut temp = temp_registry();
+    let first = temp
+        .registry
+        .create_token(&new_token("shop"), now())
+        .expect("create");
+    temp.registry
+        .revoke_token(&first.token.summary.id, now())
+        .expect("revoke");
+    temp.registry
+        .create_token(&new_token("Shop"), now())
+        .expect("the name is free once revoked");
+}
+
+#[test]
+fn description_rules() {
+    let mut temp = temp_registry();
+    let mut request = new_token("a");
+    request.description = "line one\nline two".into();
+    temp.registry
+        .create_token(&request, now())
+        .expect("newlines are allowed");
+    request.name = "b".into();
+    request.description = "d".repeat(1001);
+    assert_eq!(
+        temp.registry
+            .create_token(&request, now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("invalid_description")
+    );
+    request.description = "tab\there".into();
+    assert_eq!(
+        temp.registry
+            .create_token(&request, now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("invalid_description")
+    );
+}
+
+#[test]
+fn expiry_must_be_in_the_future() {
+    let mut temp = temp_registry();
+    let mut request = new_token("t");
+    for expiry in [
+        Expiry::Days { days: 0 },
+        Expiry::Days { days: 3651 },
+        Expiry::Date {
+            date: now().date_naive() - Duration::days(1),
+        },
+        Expiry::At { at: now() },
+        Expiry::At {
+            at: now() - Duration::seconds(1),
+        },
+    ] {
+        request.expiry = expiry;
+        let error = temp
+            .registry
+            .create_token(&request, now())
+            .expect_err("past or out of range");
+        assert_eq!(error.kind(), "invalid_expiry", "{expiry:?}: {error}");
+    }
+    request.expiry = Expiry::Never;
+    let never = temp
+        .registry
+        .create_token(&request, now())
+        .expect("no expiry is allowed");
+    assert_eq!(never.token.summary.expires_at, None);
+    request.name = "dated".into();
+    request.expiry = Expiry::Date {
+        date: now().date_naive(),
+    };
+    let today = temp
+        .registry
+        .create_token(&request, now())
+        .expect("valid through today");
+    assert!(today.token.summary.expires_at.expect("set") > now());
+}
+
+#[test]
+fn composition_must_be_non_empty_and_in_the_catalog() {
+    let mut temp = temp_registry();
+    let mut request = new_token("t");
+    request.composition = vec![];
+    assert_eq!(
+        temp.registry
+            .create_token(&request, now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("empty_composition")
+    );
+    for bad in [
+        triple("FR", "OM", Method::Merchant),
+        triple("SN", "MTN", Method::Merchant),
+        triple("ci", "xx", Method::Cashin),
+    ] {
+        request.composition = vec![bad.clone()];
+        let error = temp
+            .registry
+            .create_token(&request, now())
+            .expect_err("not in catalog");
+        assert_eq!(error.kind(), "not_in_catalog", "{bad:?}: {error}");
+    }
+    request.composition = vec![triple(" ci ", "om", Method::Merchant)];
+    let created = temp
+        .registry
+        .create_token(&request, now())
+        .expect("codes are case-insensitive");
+    assert_eq!(created.token.composition[0].country, "CI");
+}
+
+#[test]
+fn status_is_derived_from_the_clock_at_the_expiry_boundary() {
+    let mut temp = temp_registry();
+    let mut request = new_token("t");
+    request.expiry = Expiry::At {
+        at: now() + Duration::hours(1),
+    };
+    let id = temp
+        .registry
+        .create_token(&request, now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    let expiry = now() + Duration::hours(1);
+    let status = |temp: &crate::support::TempRegistry, at| {
+        temp.registry
+            .get_token(&id, at)
+            .expect("get")
+            .summary
+            .status
+    };
+    assert_eq!(
+        status(&temp, expiry - Duration::milliseconds(1)),
+        Status::Active,
+        "one millisecond before"
+    );
+    assert_eq!(
+        status(&temp, expiry),
+        Status::Expired,
+        "expires_at <= now is expired"
+    );
+    temp.registry.revoke_token(&id, now()).expect("revoke");
+    assert_eq!(
+        status(&temp, expiry),
+        Status::Revoked,
+        "revoked wins over expired"
+    );
+}
+
+#[test]
+fn list_filters_searches_sorts_and_pages() {
+    let mut temp = temp_registry();
+    let mut ids = Vec::new();
+    for index in 0..12 {
+        let mut request = new_token(&format!("token-{index:02}"));
+        request.description = if index % 3 == 0 {
+            "Boutique Plateau".into()
+        } else {
+            "online".into()
+        };
+        request.expiry = Expiry::At {
+            at: now() + Duration::hours(index + 1),
+        };
+        ids.push(
+            temp.registry
+                .create_token(&request, now() + Duration::seconds(index))
+                .expect("create")
+                .token
+                .summary
+                .id,
+        );
+    }
+    temp.registry.revoke_token(&ids[0], now()).expect("revoke");
+    let later = now() + Duration::hours(3) + Duration::minutes(30); // tokens 1 and 2 have expired by then
+    let list = |query: ListQuery| temp.registry.list_tokens(&query, later).expect("list");
+
+    let current = list(ListQuery::default());
+    assert_eq!(current.total, 11, "revoked tokens are hidden by default");
+    assert_eq!(current.items[0].name, "token-11", "newest first by default");
+    assert_eq!(
+        list(ListQuery {
+            status: StatusFilter::Expired,
+            ..ListQuery::default()
+        })
+        .total,
+        2
+    );
+    assert_eq!(
+        list(ListQuery {
+            status: StatusFilter::Active,
+            ..ListQuery::default()
+        })
+        .total,
+        9
+    );
+    let revoked = list(ListQuery {
+        status: StatusFilter::Revoked,
+        ..ListQuery::default()
+    });
+    assert_eq!(
+        (revoked.total, revoked.items[0].status),
+        (1, Status::Revoked)
+    );
+    assert_eq!(
+        list(ListQuery {
+            status: StatusFilter::All,
+            ..ListQuery::default()
+        })
+        .total,
+        12
+    );
+
+    let search = list(ListQuery {
+        search: Some("plateau".into()),
+        ..ListQuery::default()
+    });
+    assert_eq!(
+        search.total, 3,
+        "case-insensitive search in descriptions (0 is revoked)"
+    );
+    let search = list(ListQuery {
+        search: Some("TOKEN-1".into()),
+        ..ListQuery::default()
+    });
+    assert_eq!(search.total, 2, "search in names: token-10, token-11");
+    let wildcard = list(ListQuery {
+        search: Some("%".into()),
+        ..ListQuery::default()
+    });
+    assert_eq!(
+        wildcard.total, 0,
+        "search text is literal, not a LIKE pattern"
+    );
+
+    let page = list(ListQuery {
+        sort: SortKey::ExpiresAt,
+        descending: false,
+        offset: 5,
+        limit: 3,
+        ..ListQuery::default()
+    });
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["token-06", "token-07", "token-08"]
+    );
+    assert_eq!(page.total, 11, "total counts every match, not the page");
+    let by_name = list(ListQuery {
+        sort: SortKey::Name,
+        descending: false,
+        limit: 1,
+        ..ListQuery::default()
+    });
+    assert_eq!(by_name.items[0].name, "token-01");
+}
+
+#[test]
+fn updates_change_fields_and_record_history() {
+    let mut temp = temp_registry();
+    let id = temp
+        .registry
+        .create_token(&new_token("old"), now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    temp.registry
+        .create_token(&new_token("other"), now())
+        .expect("create");
+    let changes = TokenChanges {
+        name: Some("OTHER".into()),
+        ..TokenChanges::default()
+    };
+    assert_eq!(
+        temp.registry
+            .update_token(&id, &changes, now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("name_taken")
+    );
+    let changes = TokenChanges {
+        name: Some(" new ".into()),
+        description: Some("moved to Dakar".into()),
+        expiry: Some(Expiry::Never),
+    };
+    let updated = temp
+        .registry
+        .update_token(&id, &changes, now())
+        .expect("update");
+    assert_eq!(
+        (updated.summary.name.as_str(), updated.summary.expires_at),
+        ("new", None)
+    );
+    let kinds: Vec<EventKind> = temp
+        .registry
+        .token_history(&id)
+        .expect("history")
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Created,
+            EventKind::NameChanged,
+            EventKind::DescriptionChanged,
+            EventKind::ExpiryChanged
+        ]
+    );
+    temp.registry
+        .update_token(&id, &changes, now())
+        .expect("same values");
+    assert_eq!(
+        temp.registry.token_history(&id).expect("history").len(),
+        4,
+        "no event when nothing changes"
+    );
+}
+
+#[test]
+fn revoke_releases_numbers_and_freezes_the_token() {
+    let mut temp = temp_registry();
+    let mut request = new_token("shop");
+    request.numbers = vec![number("CI", "0707070707")];
+    let id = temp
+        .registry
+        .create_token(&request, now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    let revoked = temp.registry.revoke_token(&id, now()).expect("revoke");
+    assert_eq!(revoked.summary.status, Status::Revoked);
+    assert!(revoked.numbers.is_empty(), "revoking releases the numbers");
+    let event = temp
+        .registry
+        .token_history(&id)
+        .expect("history")
+        .pop()
+        .expect("event");
+    assert_eq!(event.kind, EventKind::Revoked);
+    assert_eq!(event.detail["numbers_released"][0], "+2250707070707");
+
+    let before = dump(&temp.registry);
+    let rename = TokenChanges {
+        name: Some("x".into()),
+        ..TokenChanges::default()
+    };
+    assert_eq!(
+        temp.registry
+            .update_token(&id, &rename, now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("token_revoked")
+    );
+    assert_eq!(
+        temp.registry
+            .add_number(&id, "CI", "0505050505", now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("token_revoked")
+    );
+    temp.registry
+        .revoke_token(&id, now())
+        .expect("revoking twice is harmless");
+    assert_eq!(
+        dump(&temp.registry),
+        before,
+        "nothing changes on a revoked token"
+    );
+
+    let mut other = new_token("other");
+    other.numbers = vec![number("CI", "0707070707")];
+    temp.registry
+        .create_token(&other, now())
+        .expect("a released number can be whitelisted again");
+}
+
+#[test]
+fn unknown_ids_are_not_found() {
+    let mut temp = temp_registry();
+    assert_eq!(
+        temp.registry
+            .get_token("nope", now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("not_found")
+    );
+    assert_eq!(
+        temp.registry
+            .revoke_token("nope", now())
+            .map_err(|e| e.kind())
+            .err(),
+        Some("not_found")
+    );
+    assert_eq!(
+        temp.registry
+            .token_history("nope")
+            .map_err(|e| e.kind())
+            .err(),
+        Some("not_found")
+    );
+}
+
+#[test]
+fn tokens_and_history_cannot_be_deleted_by_sql() {
+    let mut temp = temp_registry();
+    let id = temp
+        .registry
+        .create_token(&new_token("t"), now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    let connection = temp.registry.connection();
+    assert!(
+        connection
+            .execute("DELETE FROM tokens WHERE id = ?1", [&id])
+            .is_err(),
+        "tokens are never deleted"
+    );
+    assert!(
+        connection.execute("DELETE FROM history", []).is_err(),
+        "history is append-only"
+    );
+    assert!(
+        connection
+            .execute("UPDATE history SET kind = 'used'", [])
+            .is_err(),
+        "history is append-only"
+    );
+    assert!(
+        connection
+            .execute("UPDATE tokens SET digest = x'00'", [])
+            .is_err(),
+        "the schema refuses a digest that is not 32 bytes"
+    );
+}
+
+#[test]
+fn resolve_token_accepts_id_or_live_name() {
+    let mut temp = temp_registry();
+    let id = temp
+        .registry
+        .create_token(&new_token("Shop-A"), now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    assert_eq!(temp.registry.resolve_token(&id).expect("by id"), id);
+    assert_eq!(temp.registry.resolve_token("shop-a").expect("by name"), id);
+    assert_eq!(
+        temp.registry
+            .resolve_token("nothing")
+            .map_err(|e| e.kind())
+            .err(),
+        Some("not_found")
+    );
+}
