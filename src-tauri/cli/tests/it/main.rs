@@ -1,0 +1,10 @@
+//! Integration tests of `clapay-tokens-cli`: the built binary, run as a user would, on a temporary
+//! database. One test binary with a module per feature (see STYLE.md).
+
+mod concurrency;
+mod create_output;
+mod database_file;
+mod lifecycle;
+mod linking;
+mod support;
+mod validation;
