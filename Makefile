@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test setup setup-test check-fmt lint doc ui-check test-all cli screenshots
+.PHONY: run test setup setup-test check-fmt lint doc ui-check core-deps test-all cli screenshots
 
 run: setup
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
@@ -28,6 +28,13 @@ lint:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
+# The core must build without Tauri, GTK or WebKit (the CLI and fast tests depend on it).
+core-deps:
+	@if cargo tree --locked -p clapay-tokens-core -e normal,build --prefix none --format '{p}' \
+	    | grep -E '^(tauri|wry|webkit2gtk|javascriptcore|gtk|gdk|soup)'; then \
+	  echo "clapay-tokens-core must not depend on tauri/gtk/webkit"; exit 1; \
+	else echo "core-deps: clapay-tokens-core has no tauri, gtk or webkit dependency"; fi
+
 ui-check:
 	node scripts/ui-preview/check-i18n.mjs
 
@@ -36,7 +43,7 @@ ui-check:
 test-all:
 	xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" cargo test --workspace --locked
 
-test: setup-test check-fmt lint doc ui-check test-all
+test: setup-test check-fmt core-deps lint doc ui-check test-all
 	@echo "make test: all gates passed"
 
 cli:
