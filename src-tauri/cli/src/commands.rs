@@ -64,7 +64,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Create(args) => create(&mut registry, args, json, now),
         Command::List(args) => list(&registry, args, json, now),
         Command::Show(target) => {
-            let id = registry.resolve_token(&target.token)?;
+            let id = resolve(&registry, &target.token)?;
             let token = registry.get_token(&id, now)?;
             show_details(&token, &registry, json)
         }
@@ -95,6 +95,20 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         }
         Command::Catalog => Ok(Outcome::Done),
     }
+}
+
+/// The id of the token a person named by id or by name, with a "not found" that says both.
+fn resolve(registry: &Registry, id_or_name: &str) -> CliResult<String> {
+    registry.resolve_token(id_or_name).map_err(|error| match error {
+        clapay_core::Error::NotFound { .. } => CliError::input(
+            "not_found",
+            format!(
+                "no token has the id or name '{}' (a revoked token is named by its id; see: clapay-tokens-cli list --status all)",
+                id_or_name.trim()
+            ),
+        ),
+        other => CliError::Core(other),
+    })
 }
 
 fn open_registry(db: Option<PathBuf>) -> CliResult<Registry> {
@@ -288,7 +302,7 @@ fn update(
             "nothing to change; give --name, --description, --expires-in-days, --expires-on or --no-expiry",
         ));
     }
-    let id = registry.resolve_token(&args.token)?;
+    let id = resolve(registry, &args.token)?;
     let token = registry.update_token(&id, &changes, now)?;
     let message = format!(
         "Updated token '{}' (id {}); it {}",
@@ -321,7 +335,7 @@ fn compose(
             "nothing to change; give --allow or --remove",
         ));
     }
-    let id = registry.resolve_token(&args.token)?;
+    let id = resolve(registry, &args.token)?;
     let token = match (selections.is_empty(), removals.as_slice()) {
         (false, []) => registry.add_to_composition(&id, &selections, now)?,
         (true, [removal]) => {
@@ -395,7 +409,7 @@ fn numbers(
             country,
             phone,
         } => {
-            let id = registry.resolve_token(token)?;
+            let id = resolve(registry, token)?;
             let details = registry.add_number(&id, country, phone, now)?;
             let shown = clapay_core::numbers::normalize(registry.catalog(), country, phone)
                 .map(|number| clapay_core::numbers::format_international(&number))
@@ -405,7 +419,7 @@ fn numbers(
         }
         NumbersCommand::Disable(target) | NumbersCommand::Enable(target) => {
             let enabled = matches!(command, NumbersCommand::Enable(_));
-            let id = registry.resolve_token(&target.token)?;
+            let id = resolve(registry, &target.token)?;
             let details = registry.set_number_enabled(&id, &target.phone, enabled, now)?;
             let state = if enabled { "Enabled" } else { "Disabled" };
             let message = format!(
@@ -416,7 +430,7 @@ fn numbers(
             confirm(&details, json, &message)
         }
         NumbersCommand::Remove(target) => {
-            let id = registry.resolve_token(&target.token)?;
+            let id = resolve(registry, &target.token)?;
             let details = registry.remove_number(&id, &target.phone, now)?;
             let message = format!(
                 "Removed {} from token '{}'",
@@ -426,7 +440,7 @@ fn numbers(
             confirm(&details, json, &message)
         }
         NumbersCommand::List(target) => {
-            let id = registry.resolve_token(&target.token)?;
+            let id = resolve(registry, &target.token)?;
             let details = registry.get_token(&id, now)?;
             if json {
                 output::json(&details.numbers)?;
@@ -449,7 +463,7 @@ fn revoke(
     json: bool,
     now: DateTime<Utc>,
 ) -> CliResult<Outcome> {
-    let id = registry.resolve_token(token)?;
+    let id = resolve(registry, token)?;
     let before = registry.get_token(&id, now)?;
     let details = registry.revoke_token(&id, now)?;
     let message = if before.summary.revoked_at.is_some() {
@@ -499,7 +513,7 @@ fn authorize(
 }
 
 fn history(registry: &Registry, token: &str, json: bool) -> CliResult<Outcome> {
-    let id = registry.resolve_token(token)?;
+    let id = resolve(registry, token)?;
     let events = registry.token_history(&id)?;
     if json {
         output::json(&events)?;

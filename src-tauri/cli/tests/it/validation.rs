@@ -211,7 +211,7 @@ fn usage_errors_exit_2_and_unknown_tokens_are_named() {
     );
     assert_rejected(
         &db.run(&["show", "nope"]),
-        "no token with id 'nope'",
+        "no token has the id or name 'nope'",
         "unknown token",
     );
     assert_rejected(
