@@ -12,6 +12,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
+pub use crate::backup::restore;
+pub use crate::integrity::{check_integrity, open_read_only, IntegrityReport};
+
 /// The environment variable that overrides the database path (app, CLI and tests use it).
 pub const DB_ENV: &str = "CLAPAY_TOKENS_DB";
 
@@ -105,16 +108,30 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
 }
 
 fn migrate(connection: &mut Connection, display: &str) -> Result<()> {
+    migrate_with(connection, display, MIGRATIONS)
+}
+
+/// [`migrate`] with the steps given, so tests can migrate to a version this build does not have.
+fn migrate_with(connection: &mut Connection, display: &str, migrations: &[&str]) -> Result<()> {
+    let supported = migrations.len() as i64;
     let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
+    if found > supported {
         return Err(Error::SchemaTooNew {
             path: display.into(),
             found,
-            supported: SCHEMA_VERSION,
+            supported,
         });
     }
-    if found == SCHEMA_VERSION {
+    if found == supported {
         return Ok(());
+    }
+    if found > 0 {
+        // An existing database is about to change shape: keep a copy of it as it was, beside it,
+        // so a migration that goes wrong (or a downgrade) costs the merchant nothing.
+        if let Some(path) = connection.path().filter(|path| !path.is_empty()) {
+            let copy = PathBuf::from(format!("{path}.pre-v{supported}.bak"));
+            crate::backup::copy_database(connection, &copy)?;
+        }
     }
     if found == 0 {
         // A version-0 file with tables in it is some other application's database: refuse to
@@ -136,7 +153,7 @@ fn migrate(connection: &mut Connection, display: &str) -> Result<()> {
     // IMMEDIATE: two processes opening a fresh file at once must not both migrate it.
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (index, step) in migrations.iter().enumerate().skip(current as usize) {
         transaction.execute_batch(step)?;
         transaction.pragma_update(None, "user_version", index as i64 + 1)?;
     }
@@ -144,7 +161,7 @@ fn migrate(connection: &mut Connection, display: &str) -> Result<()> {
     Ok(())
 }
 
-fn bad_database(display: &str, error: rusqlite::Error) -> Error {
+pub(crate) fn bad_database(display: &str, error: rusqlite::Error) -> Error {
     use rusqlite::ffi::ErrorCode;
     let reason = match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => "it is not a SQLite database (wrong file?)".to_string(),
@@ -280,6 +297,61 @@ mod tests {
             .expect("table");
         let error = open(&path).expect_err("foreign schema");
         assert!(error.to_string().contains("another application"), "{error}");
+    }
+
+    #[test]
+    fn a_migration_of_an_existing_database_keeps_a_copy_of_it_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.db");
+        let mut connection = open(&path).expect("create at the current version");
+        connection
+            .execute_batch("CREATE TABLE IF NOT EXISTS marker (x INTEGER) STRICT; INSERT INTO marker VALUES (42);")
+            .expect("some content");
+        // A build one step ahead: the same migrations plus one.
+        let mut steps = MIGRATIONS.to_vec();
+        steps.push("CREATE TABLE probe (x INTEGER) STRICT;");
+        let next = steps.len();
+        migrate_with(&mut connection, "tokens.db", &steps).expect("migrate one step");
+
+        let copy = dir.path().join(format!("tokens.db.pre-v{next}.bak"));
+        let backup = Connection::open(&copy).expect("the pre-migration copy exists");
+        let version: i64 = backup
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(
+            version, SCHEMA_VERSION,
+            "the copy is the database as it was before"
+        );
+        let marker: i64 = backup
+            .query_row("SELECT x FROM marker", [], |r| r.get(0))
+            .expect("the copy holds the data");
+        assert_eq!(marker, 42);
+        let migrated: i64 = connection
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(migrated, next as i64, "the database itself was migrated");
+    }
+
+    #[test]
+    fn a_new_database_is_created_without_a_pre_migration_copy() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.db");
+        drop(open(&path).expect("create"));
+        drop(open(&path).expect("reopen at the same version"));
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert!(
+            names.iter().all(|name| !name.contains(".pre-v")),
+            "nothing to keep when there was no data or no change: {names:?}"
+        );
     }
 
     #[test]

@@ -17,11 +17,13 @@
 #![deny(missing_docs)]
 
 pub mod authorize;
+pub mod backup;
 pub mod catalog;
 pub mod composition;
 pub mod db;
 pub mod error;
 pub mod history;
+pub mod integrity;
 pub mod numbers;
 pub mod secret;
 pub mod token;

@@ -1,7 +1,9 @@
 //! Integration tests of the core library, one module per feature, in one test binary.
 
 mod authorize;
+mod backup;
 mod composition;
+mod integrity;
 mod leaks;
 mod numbers;
 mod support;
