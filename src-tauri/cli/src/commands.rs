@@ -8,7 +8,6 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use clapay_core::composition::Removal;
 use clapay_core::{
     AuthorizeRequest, Catalog, Expiry, ListQuery, NewToken, Registry, SortKey, StatusFilter,
     TokenChanges, TokenDetails,
@@ -336,65 +335,15 @@ fn compose(
         ));
     }
     let id = resolve(registry, &args.token)?;
-    let token = match (selections.is_empty(), removals.as_slice()) {
-        (false, []) => registry.add_to_composition(&id, &selections, now)?,
-        (true, [removal]) => {
-            registry.remove_from_composition(&id, removal, args.with_numbers, now)?
-        }
-        // Several changes at once: compute the final composition and save it in one transaction,
-        // so the command is all or nothing and leaves one history event.
-        _ => {
-            let mut wanted = registry.get_token(&id, now)?.triples();
-            wanted.extend(registry.catalog().expand(&selections)?);
-            for removal in &removals {
-                remove_matching(&mut wanted, removal)?;
-            }
-            let wanted: Vec<_> = wanted.into_iter().collect();
-            registry.set_composition(&id, &wanted, args.with_numbers, now)?
-        }
-    };
+    // One core call: additions and removals apply in one transaction with one history event,
+    // so the command is all or nothing and never overwrites a concurrent edit.
+    let token = registry.edit_composition(&id, &selections, &removals, args.with_numbers, now)?;
     let message = format!(
         "Updated the composition of '{}':\n{}",
         token.summary.name,
         output::composition_text(&token, registry.catalog(), "  ")
     );
     confirm(&token, json, &message)
-}
-
-/// Removes the triples a `--remove` names, or says that it names nothing in the composition.
-fn remove_matching(
-    wanted: &mut std::collections::BTreeSet<clapay_core::Triple>,
-    removal: &Removal,
-) -> CliResult<()> {
-    let country = removal.country.trim().to_ascii_uppercase();
-    let operator = removal
-        .operator
-        .as_deref()
-        .map(|code| code.trim().to_ascii_uppercase());
-    let before = wanted.len();
-    wanted.retain(|triple| {
-        !(triple.country == country
-            && operator
-                .as_ref()
-                .is_none_or(|code| *code == triple.operator)
-            && removal.method.is_none_or(|method| method == triple.method))
-    });
-    if wanted.len() == before {
-        let what = [
-            Some(country),
-            operator,
-            removal.method.map(|method| method.to_string()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-        return Err(CliError::input(
-            "not_in_catalog",
-            format!("{what} is not in this token's composition"),
-        ));
-    }
-    Ok(())
 }
 
 fn numbers(

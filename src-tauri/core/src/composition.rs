@@ -119,12 +119,7 @@ impl Registry {
         selections: &[Selection],
         now: DateTime<Utc>,
     ) -> Result<TokenDetails> {
-        let added = self.catalog.expand(selections)?;
-        self.write(|transaction, _| {
-            let mut wanted = load(transaction, id)?;
-            wanted.extend(added);
-            apply(transaction, id, wanted, false, now)
-        })
+        self.edit_composition(id, selections, &[], false, now)
     }
 
     /// Removes a method, an operator, or a whole country.
@@ -135,32 +130,53 @@ impl Registry {
         confirm_remove_numbers: bool,
         now: DateTime<Utc>,
     ) -> Result<TokenDetails> {
-        let country = normalize_code(&removal.country);
-        let operator = removal.operator.as_deref().map(normalize_code);
+        self.edit_composition(
+            id,
+            &[],
+            std::slice::from_ref(removal),
+            confirm_remove_numbers,
+            now,
+        )
+    }
+
+    /// Adds and removes in one transaction (the CLI's `compose` with several flags), so a
+    /// concurrent edit is never overwritten by a stale read. Additions apply first; a removal
+    /// that matches nothing is an error.
+    pub fn edit_composition(
+        &mut self,
+        id: &str,
+        additions: &[Selection],
+        removals: &[Removal],
+        confirm_remove_numbers: bool,
+        now: DateTime<Utc>,
+    ) -> Result<TokenDetails> {
+        let added = self.catalog.expand(additions)?;
         self.write(|transaction, _| {
             require_editable(transaction, id)?;
-            let current = load(transaction, id)?;
-            let matches = |triple: &Triple| {
-                triple.country == country
-                    && operator.as_ref().is_none_or(|op| *op == triple.operator)
-                    && removal.method.is_none_or(|method| method == triple.method)
-            };
-            if !current.iter().any(matches) {
-                let mut what = country.clone();
-                if let Some(operator) = &operator {
-                    what.push_str(&format!(" {operator}"));
+            let mut wanted = load(transaction, id)?;
+            wanted.extend(added);
+            for removal in removals {
+                let country = normalize_code(&removal.country);
+                let operator = removal.operator.as_deref().map(normalize_code);
+                let matches = |triple: &Triple| {
+                    triple.country == country
+                        && operator.as_ref().is_none_or(|op| *op == triple.operator)
+                        && removal.method.is_none_or(|method| method == triple.method)
+                };
+                if !wanted.iter().any(matches) {
+                    let mut what = country.clone();
+                    if let Some(operator) = &operator {
+                        what.push_str(&format!(" {operator}"));
+                    }
+                    if let Some(method) = removal.method {
+                        what.push_str(&format!(" {method}"));
+                    }
+                    return Err(Error::NotInCatalog {
+                        what: format!("{what} is not in this token's composition"),
+                    });
                 }
-                if let Some(method) = removal.method {
-                    what.push_str(&format!(" {method}"));
-                }
-                return Err(Error::NotInCatalog {
-                    what: format!("{what} is not in this token's composition"),
-                });
+                wanted.retain(|triple| !matches(triple));
             }
-            let wanted: BTreeSet<Triple> = current
-                .into_iter()
-                .filter(|triple| !matches(triple))
-                .collect();
             apply(transaction, id, wanted, confirm_remove_numbers, now)
         })
     }

@@ -91,9 +91,9 @@ pub enum Error {
         number: String,
     },
     /// No token has this id.
-    #[error("no token with id '{id}'")]
+    #[error("no token matches '{id}'")]
     NotFound {
-        /// The id that was looked up.
+        /// The id (or name) that was looked up.
         id: String,
     },
     /// Revoked tokens are kept for traceability and cannot change.

@@ -201,3 +201,56 @@ fn set_composition_checks_every_triple() {
     );
     assert_eq!(dump(&temp.registry), before);
 }
+
+#[test]
+fn edit_composition_adds_and_removes_in_one_event() {
+    let mut temp = temp_registry();
+    let id = temp
+        .registry
+        .create_token(&new_token("t"), now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    let add_mali = Selection {
+        country: Some("ML".into()),
+        operator: Some("OM".into()),
+        methods: None,
+    };
+    let drop_senegal = Removal {
+        country: "SN".into(),
+        operator: None,
+        method: None,
+    };
+    let after = temp
+        .registry
+        .edit_composition(&id, &[add_mali.clone()], &[drop_senegal], false, now())
+        .expect("edit");
+    assert_eq!(after.summary.countries, ["CI", "ML"]);
+    let events = temp.registry.token_history(&id).expect("history");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::CompositionChanged)
+            .count(),
+        1,
+        "one edit, one event"
+    );
+    let before = dump(&temp.registry);
+    let absent = Removal {
+        country: "GH".into(),
+        operator: None,
+        method: None,
+    };
+    let error = temp
+        .registry
+        .edit_composition(&id, &[add_mali], &[absent], false, now())
+        .expect_err("GH absent");
+    assert!(
+        error
+            .to_string()
+            .contains("GH is not in this token's composition"),
+        "{error}"
+    );
+    assert_eq!(dump(&temp.registry), before, "all or nothing");
+}
