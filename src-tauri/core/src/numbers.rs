@@ -142,6 +142,27 @@ pub fn normalize(catalog: &Catalog, country: &str, input: &str) -> Result<String
     Ok(parsed.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// A valid mobile number of `country` in E.164 form, for seeding databases (benchmarks, demos)
+/// and tests: libphonenumber's example mobile number for the country with its last six digits
+/// replaced by `index` (modulo 1,000,000). Distinct indexes below 1,000,000 give distinct numbers.
+/// Returns `None` when the country is not in the catalog, has no example, or the variant does not
+/// pass [`normalize`] (a few prefixes are reserved in some numbering plans); callers try the next
+/// index.
+pub fn sample_number(catalog: &Catalog, country: &str, index: u32) -> Option<String> {
+    let entry = catalog.country(country)?;
+    let example = phonenumber::metadata::DATABASE
+        .by_id(country)?
+        .descriptors()
+        .mobile()?
+        .example()?;
+    if example.len() <= 6 {
+        return None;
+    }
+    let kept = &example[..example.len() - 6];
+    let candidate = format!("{}{kept}{:06}", entry.calling_code, index % 1_000_000);
+    normalize(catalog, country, &candidate).ok()
+}
+
 /// The international display form of a stored E.164 number.
 pub fn format_international(e164: &str) -> String {
     phonenumber::parse(None, e164)
@@ -449,6 +470,29 @@ mod tests {
             "+2250707070707",
             "formatting only adds spaces"
         );
+    }
+
+    #[test]
+    fn sample_numbers_are_valid_and_distinct_in_every_catalog_country() {
+        let catalog = Catalog::embedded();
+        for country in &catalog.countries {
+            let numbers: std::collections::BTreeSet<String> = (0..200)
+                .filter_map(|index| sample_number(&catalog, &country.iso, index))
+                .collect();
+            assert!(
+                numbers.len() >= 150,
+                "{}: most sample indexes must give a valid number, got {}",
+                country.iso,
+                numbers.len()
+            );
+            for number in &numbers {
+                assert_eq!(
+                    norm(&country.iso, number).ok().as_deref(),
+                    Some(number.as_str()),
+                    "a sample number is stored as normalize would store it"
+                );
+            }
+        }
     }
 
     proptest! {
