@@ -1,0 +1,276 @@
+//! Command-level tests through Tauri's IPC with the mock runtime: real commands, real core, a temp
+//! database and an in-memory clipboard, no X server.
+
+use std::path::Path;
+
+use clapay_core::{Catalog, Registry};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+use crate::clipboard::tests::MemoryClipboard;
+use crate::clipboard::SecretClipboard;
+use crate::settings::Settings;
+use crate::state::{load_catalog, AppPaths, AppState};
+
+struct Harness {
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    clipboard: MemoryClipboard,
+    paths: AppPaths,
+}
+
+fn harness(dir: &Path) -> Harness {
+    let paths = AppPaths {
+        db: dir.join("data/tokens.db"),
+        settings: dir.join("config/settings.json"),
+        catalog: dir.join("data/catalog.json"),
+    };
+    let registry = Registry::open(&paths.db, Catalog::embedded()).expect("a fresh database opens");
+    let clipboard = MemoryClipboard::default();
+    let state = AppState::new(
+        registry,
+        SecretClipboard::spawn(clipboard.factory()).expect("clipboard thread starts"),
+        Settings::default(),
+        paths.clone(),
+    );
+    let app = mock_builder()
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .manage(state)
+        .invoke_handler(crate::invoke_handler())
+        .build(mock_context(noop_assets()))
+        .expect("the mock app builds");
+    let webview = WebviewWindowBuilder::new(&app, crate::MAIN_WINDOW, Default::default())
+        .build()
+        .expect("the mock window opens");
+    Harness {
+        _app: app,
+        webview,
+        clipboard,
+        paths,
+    }
+}
+
+impl Harness {
+    fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: command.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            // On Linux the IPC origin of the app's own pages.
+            url: "tauri://localhost".parse().expect("static URL"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_owned(),
+        };
+        tauri::test::get_ipc_response(&self.webview, request)
+            .map(|body| body.deserialize::<Value>().expect("a JSON response"))
+    }
+}
+
+fn new_token_request(name: &str) -> Value {
+    json!({ "request": {
+        "name": name,
+        "description": "Shop checkout",
+        "expiry": { "kind": "days", "days": 30 },
+        "composition": [{ "country": "CI", "operator": "OM", "method": "MERCHANT" }],
+        "numbers": []
+    }})
+}
+
+#[test]
+fn copy_puts_the_created_secret_on_the_clipboard_until_it_is_discarded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let harness = harness(dir.path());
+    let created = harness
+        .invoke("create_token", new_token_request("Checkout"))
+        .expect("a valid token is created");
+    let id = created["token"]["id"]
+        .as_str()
+        .expect("the token has an id")
+        .to_owned();
+    let secret = created["secret"]
+        .as_str()
+        .expect("the secret crosses IPC once")
+        .to_owned();
+    assert!(
+        secret.starts_with("clp_"),
+        "the secret has the documented prefix"
+    );
+
+    let copied = harness
+        .invoke("copy_secret", json!({ "id": id }))
+        .expect("copy succeeds");
+    assert_eq!(
+        copied,
+        json!({ "clear_after_secs": 30 }),
+        "the default delay is reported to the UI"
+    );
+    assert!(
+        harness.clipboard.current().as_deref() == Some(secret.as_str()),
+        "the clipboard holds the secret"
+    );
+    assert!(
+        *harness.clipboard.sensitive.lock().expect("lock"),
+        "the copy is marked sensitive"
+    );
+
+    harness
+        .invoke("discard_secret", json!({ "id": id }))
+        .expect("discard succeeds");
+    let error = harness
+        .invoke("copy_secret", json!({ "id": id }))
+        .expect_err("a discarded secret is gone");
+    assert_eq!(
+        error["kind"], "not_found",
+        "the UI learns the secret is no longer available"
+    );
+    harness
+        .invoke("discard_secret", json!({ "id": id }))
+        .expect("discarding twice is harmless");
+}
+
+#[test]
+fn core_errors_cross_ipc_as_kind_message_and_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let harness = harness(dir.path());
+    let error = harness
+        .invoke("create_token", new_token_request("   "))
+        .expect_err("an empty name is refused");
+    assert_eq!(error["kind"], "invalid_name");
+    assert_eq!(
+        error["field"], "name",
+        "the UI shows the message next to the name field"
+    );
+    let message = error["message"].as_str().expect("a message");
+    assert!(
+        message.chars().next().is_some_and(char::is_uppercase),
+        "the message reads as a sentence: {message}"
+    );
+
+    let missing = harness
+        .invoke("get_token", json!({ "id": "no-such-token" }))
+        .expect_err("unknown id");
+    assert_eq!(missing["kind"], "not_found");
+    assert_eq!(missing["field"], Value::Null);
+}
+
+#[test]
+fn settings_are_validated_saved_in_the_store_and_applied() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let harness = harness(dir.path());
+    let defaults = harness
+        .invoke("get_settings", json!({}))
+        .expect("settings are readable");
+    assert_eq!(defaults["clipboard_clear_secs"], 30);
+
+    let mut too_short = defaults.clone();
+    too_short["clipboard_clear_secs"] = json!(4);
+    let error = harness
+        .invoke("update_settings", json!({ "settings": too_short }))
+        .expect_err("4 s is too short");
+    assert_eq!(error["kind"], "invalid_settings");
+    assert_eq!(
+        error["field"], "clipboard_clear_secs",
+        "the error names the setting"
+    );
+    assert!(
+        !harness.paths.settings.exists(),
+        "a refused change writes nothing"
+    );
+
+    let wanted = json!({ "clipboard_clear_secs": 5, "default_duration_days": null, "language": "fr", "theme": "dark" });
+    let saved = harness
+        .invoke("update_settings", json!({ "settings": wanted }))
+        .expect("valid settings are saved");
+    assert_eq!(saved, wanted);
+    assert_eq!(
+        harness.invoke("get_settings", json!({})).expect("readable"),
+        wanted,
+        "the new settings are in use"
+    );
+    let file =
+        std::fs::read_to_string(&harness.paths.settings).expect("the store file was written");
+    let stored: Value = serde_json::from_str(&file).expect("the store file is JSON");
+    assert_eq!(
+        stored["settings"], wanted,
+        "the store keeps exactly the settings"
+    );
+
+    let created = harness
+        .invoke("create_token", new_token_request("Store check"))
+        .expect("created");
+    harness
+        .invoke("copy_secret", json!({ "id": created["token"]["id"] }))
+        .expect("copied");
+    let secret = created["secret"].as_str().expect("secret");
+    let file = std::fs::read_to_string(&harness.paths.settings).expect("store file");
+    assert!(
+        !file.contains(secret),
+        "the settings file never holds a secret"
+    );
+}
+
+#[test]
+fn an_imported_catalog_is_validated_kept_and_used_at_next_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let harness = harness(dir.path());
+    let error = harness
+        .invoke("import_catalog", json!({ "json": "{ not json" }))
+        .expect_err("malformed");
+    assert_eq!(error["kind"], "invalid_catalog");
+    assert_eq!(error["field"], "catalog");
+    assert!(
+        !harness.paths.catalog.exists(),
+        "a refused catalog is not saved"
+    );
+
+    let current = harness
+        .invoke("get_catalog", json!({}))
+        .expect("catalog readable");
+    let mut newer = current.clone();
+    newer["version"] = json!("2099-01-01-test");
+    let imported = harness
+        .invoke("import_catalog", json!({ "json": newer.to_string() }))
+        .expect("a valid catalog is accepted");
+    assert_eq!(imported["version"], "2099-01-01-test");
+    let info = harness.invoke("app_info", json!({})).expect("app info");
+    assert_eq!(
+        info["catalog_version"], "2099-01-01-test",
+        "the imported catalog is in use at once"
+    );
+    assert_eq!(
+        load_catalog(&harness.paths.catalog).version,
+        "2099-01-01-test",
+        "and again at next start"
+    );
+
+    std::fs::write(&harness.paths.catalog, "{ damaged").expect("damage the file");
+    assert_eq!(
+        load_catalog(&harness.paths.catalog).version,
+        Catalog::embedded().version,
+        "a damaged file falls back to the embedded catalog"
+    );
+}
+
+#[test]
+fn app_info_reports_version_database_catalog_and_locale() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let harness = harness(dir.path());
+    let info = harness.invoke("app_info", json!({})).expect("app info");
+    assert_eq!(info["db_path"], harness.paths.db.display().to_string());
+    assert_eq!(info["catalog_version"], json!(Catalog::embedded().version));
+    assert!(
+        info["version"].as_str().is_some_and(|v| !v.is_empty()),
+        "a version is shown"
+    );
+    assert!(
+        info["locale"].as_str().is_some_and(|l| !l.is_empty()),
+        "a locale is always given"
+    );
+    harness
+        .invoke("ui_ready", json!({ "millis": 412.7 }))
+        .expect("ui_ready is accepted");
+}

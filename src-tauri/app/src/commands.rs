@@ -1,0 +1,320 @@
+//! The Tauri commands of docs/ipc.md. Each one takes its state, makes one core (or settings,
+//! or clipboard) call and converts the error to `{kind, message, field}`; no SQL and no business
+//! rule lives here.
+//!
+//! Database work runs in the blocking pool through [`AppState::with_registry`]; the commands are
+//! `async` so the UI thread never waits on SQLite. The only secret that crosses IPC is the one
+//! `create_token` returns, once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use clapay_core::{
+    AuthorizeRequest, Catalog, Decision, HistoryEvent, ListQuery, NewToken, PhoneCheck,
+    TokenChanges, TokenDetails, TokenPage, Triple,
+};
+use serde::{Serialize, Serializer};
+use tauri::{AppHandle, Runtime, State};
+use zeroize::Zeroizing;
+
+use crate::error::CommandError;
+use crate::settings::{self, Settings};
+use crate::state::{save_catalog, AppState};
+
+/// `app_info` result.
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    version: String,
+    db_path: String,
+    catalog_version: String,
+    locale: String,
+}
+
+/// A catalog shared with the registry, serialized as the catalog itself.
+#[derive(Debug)]
+pub struct SharedCatalog(Arc<Catalog>);
+
+impl Serialize for SharedCatalog {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// `create_token` result: the token and, this once, its secret.
+#[derive(Serialize)]
+pub struct CreatedTokenResponse {
+    token: TokenDetails,
+    #[serde(serialize_with = "serialize_secret")]
+    secret: Zeroizing<String>,
+}
+
+fn serialize_secret<S: Serializer>(
+    secret: &Zeroizing<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret)
+}
+
+/// `copy_secret` result.
+#[derive(Debug, Serialize)]
+pub struct CopyResult {
+    clear_after_secs: u32,
+}
+
+/// Version, database path, catalog version and OS locale, for the About box and bug reports.
+#[tauri::command]
+pub async fn app_info<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<AppInfo, CommandError> {
+    let catalog_version = state
+        .with_registry(|registry| Ok(registry.catalog().version.clone()))
+        .await?;
+    Ok(AppInfo {
+        version: app.package_info().version.to_string(),
+        db_path: state.paths.db.display().to_string(),
+        catalog_version,
+        locale: sys_locale::get_locale().unwrap_or_else(|| "en-US".to_owned()),
+    })
+}
+
+/// The catalog in use.
+#[tauri::command]
+pub async fn get_catalog(state: State<'_, AppState>) -> Result<SharedCatalog, CommandError> {
+    state
+        .with_registry(|registry| Ok(SharedCatalog(Arc::clone(registry.catalog()))))
+        .await
+}
+
+/// Validates a replacement catalog, keeps it for the next start and puts it in use.
+#[tauri::command]
+pub async fn import_catalog(
+    state: State<'_, AppState>,
+    json: String,
+) -> Result<SharedCatalog, CommandError> {
+    let path = state.paths.catalog.clone();
+    let catalog =
+        tauri::async_runtime::spawn_blocking(move || -> Result<Arc<Catalog>, CommandError> {
+            let catalog = Arc::new(Catalog::from_json(&json)?);
+            save_catalog(&path, &json)?;
+            Ok(catalog)
+        })
+        .await
+        .map_err(|error| CommandError::internal(format!("The catalog task failed: {error}")))??;
+    log::info!("catalog version {} imported", catalog.version);
+    state
+        .with_registry(move |registry| {
+            registry.set_catalog(Arc::clone(&catalog));
+            Ok(SharedCatalog(catalog))
+        })
+        .await
+}
+
+/// One page of the token list.
+#[tauri::command]
+pub async fn list_tokens(
+    state: State<'_, AppState>,
+    query: ListQuery,
+) -> Result<TokenPage, CommandError> {
+    state
+        .with_registry(move |registry| registry.list_tokens(&query, Utc::now()))
+        .await
+}
+
+/// One token with its composition and numbers.
+#[tauri::command]
+pub async fn get_token(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| registry.get_token(&id, Utc::now()))
+        .await
+}
+
+/// The token's event log, oldest first.
+#[tauri::command]
+pub async fn token_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<HistoryEvent>, CommandError> {
+    state
+        .with_registry(move |registry| registry.token_history(&id))
+        .await
+}
+
+/// Creates a token; its secret is returned this once and held for `copy_secret` until
+/// `discard_secret`.
+#[tauri::command]
+pub async fn create_token(
+    state: State<'_, AppState>,
+    request: NewToken,
+) -> Result<CreatedTokenResponse, CommandError> {
+    let created = state
+        .with_registry(move |registry| registry.create_token(&request, Utc::now()))
+        .await?;
+    // `to_owned` allocates exactly the secret's length: no reallocation leaves a stray copy.
+    let secret = Zeroizing::new(created.secret.expose_secret().to_owned());
+    state.hold_secret(&created.token.summary.id, secret.clone())?;
+    log::info!("token {} created", created.token.summary.id);
+    Ok(CreatedTokenResponse {
+        token: created.token,
+        secret,
+    })
+}
+
+/// Copies the held secret of a token just created, marked sensitive, cleared after the delay.
+#[tauri::command]
+pub async fn copy_secret(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<CopyResult, CommandError> {
+    let secret = state.held_secret(&id)?;
+    let clear_after_secs = state.settings()?.clipboard_clear_secs;
+    let clipboard = state.clipboard.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        clipboard.copy(secret, Duration::from_secs(u64::from(clear_after_secs)))
+    })
+    .await
+    .map_err(|error| CommandError::internal(format!("The clipboard task failed: {error}")))?
+    .map_err(CommandError::clipboard)?;
+    log::info!("secret of token {id} copied; clipboard clears in {clear_after_secs} s");
+    Ok(CopyResult { clear_after_secs })
+}
+
+/// Zeroizes and drops the held secret (the dialog's Done).
+#[tauri::command]
+pub async fn discard_secret(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+    state.discard_secret(&id)
+}
+
+/// Changes name, description or expiry.
+#[tauri::command]
+pub async fn update_token(
+    state: State<'_, AppState>,
+    id: String,
+    changes: TokenChanges,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| registry.update_token(&id, &changes, Utc::now()))
+        .await
+}
+
+/// Revokes a token for good.
+#[tauri::command]
+pub async fn revoke_token(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| registry.revoke_token(&id, Utc::now()))
+        .await
+}
+
+/// Replaces the whole composition.
+#[tauri::command]
+pub async fn set_composition(
+    state: State<'_, AppState>,
+    id: String,
+    composition: Vec<Triple>,
+    confirm_remove_numbers: bool,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| {
+            registry.set_composition(&id, &composition, confirm_remove_numbers, Utc::now())
+        })
+        .await
+}
+
+/// Validates a phone number for a country and says which token holds it, if any.
+#[tauri::command]
+pub async fn check_phone(
+    state: State<'_, AppState>,
+    country: String,
+    phone: String,
+) -> Result<PhoneCheck, CommandError> {
+    state
+        .with_registry(move |registry| registry.check_phone(&country, &phone))
+        .await
+}
+
+/// Whitelists a number on a token.
+#[tauri::command]
+pub async fn add_number(
+    state: State<'_, AppState>,
+    id: String,
+    country: String,
+    phone: String,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| registry.add_number(&id, &country, &phone, Utc::now()))
+        .await
+}
+
+/// Disables or re-enables a whitelisted number.
+#[tauri::command]
+pub async fn set_number_enabled(
+    state: State<'_, AppState>,
+    id: String,
+    number: String,
+    enabled: bool,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| {
+            registry.set_number_enabled(&id, &number, enabled, Utc::now())
+        })
+        .await
+}
+
+/// Removes a whitelisted number.
+#[tauri::command]
+pub async fn remove_number(
+    state: State<'_, AppState>,
+    id: String,
+    number: String,
+) -> Result<TokenDetails, CommandError> {
+    state
+        .with_registry(move |registry| registry.remove_number(&id, &number, Utc::now()))
+        .await
+}
+
+/// Checks a payment as the payment API would ("Check a payment" screen); counts as a use.
+#[tauri::command]
+pub async fn authorize(
+    state: State<'_, AppState>,
+    request: AuthorizeRequest,
+) -> Result<Decision, CommandError> {
+    state
+        .with_registry(move |registry| registry.authorize(&request, Utc::now()))
+        .await
+}
+
+/// The settings in use.
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<Settings, CommandError> {
+    state.settings()
+}
+
+/// Validates, saves and applies the settings.
+#[tauri::command]
+pub async fn update_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> Result<Settings, CommandError> {
+    let path = state.paths.settings.clone();
+    let to_save = settings.clone();
+    tauri::async_runtime::spawn_blocking(move || settings::save(&app, &path, &to_save))
+        .await
+        .map_err(|error| CommandError::internal(format!("The settings task failed: {error}")))??;
+    state.set_settings(settings.clone())?;
+    Ok(settings)
+}
+
+/// Logs the UI's start time (read by the start-time benchmark).
+#[tauri::command]
+pub async fn ui_ready(millis: f64) -> Result<(), CommandError> {
+    log::info!("ui-ready millis={millis:.0}");
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The ClaPay Tokens desktop shell: one main window over the core library.
+//!
+//! Bird's-eye view: [`run`] registers the plugins (single-instance first, then log and store),
+//! opens the [`clapay_core::Registry`] on the database of `CLAPAY_TOKENS_DB` or the OS app-data
+//! dir, starts the clipboard owner thread and serves the commands of docs/ipc.md
+//! ([`commands`]). The webview's capability (tauri.conf.json) grants exactly those commands.
+//!
+//! Invariants:
+//! - no SQL and no business rule here: every command is one core call ([`commands`]);
+//! - a token secret lives only in zeroizing buffers ([`state`], [`clipboard`]) between
+//!   `create_token` and `discard_secret`; it is never logged, stored in the settings or sent in an
+//!   event;
+//! - the clipboard is cleared when the app exits if it still holds a secret we put there.
+
+pub mod clipboard;
+pub mod commands;
+pub mod error;
+pub mod settings;
+pub mod state;
+
+#[cfg(test)]
+mod command_tests;
+
+use std::time::Duration;
+
+use clapay_core::Registry;
+use tauri::ipc::Invoke;
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
+
+use crate::clipboard::{SecretClipboard, SystemClipboard};
+use crate::state::{load_catalog, AppPaths, AppState};
+
+/// The label of the one window (tauri.conf.json, capability `main-window`).
+pub const MAIN_WINDOW: &str = "main";
+
+/// The command handler with every command of docs/ipc.md (shared by [`run`] and the tests).
+pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::app_info,
+        commands::get_catalog,
+        commands::import_catalog,
+        commands::list_tokens,
+        commands::get_token,
+        commands::token_history,
+        commands::create_token,
+        commands::copy_secret,
+        commands::discard_secret,
+        commands::update_token,
+        commands::revoke_token,
+        commands::set_composition,
+        commands::check_phone,
+        commands::add_number,
+        commands::set_number_enabled,
+        commands::remove_number,
+        commands::authorize,
+        commands::get_settings,
+        commands::update_settings,
+        commands::ui_ready,
+    ]
+}
+
+/// Starts the app and blocks until it exits.
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let app = tauri::Builder::default()
+        // First, so a second launch hands over to the first one before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            focus_main_window(app)
+        }))
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .setup(|app| {
+            let state = open_state(app.handle())?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(invoke_handler())
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                state.clipboard.clear_if_still_held(Duration::from_secs(2));
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Logs to stdout and to the app log dir at `info`: nothing below that level, where libraries
+/// may dump request bodies, is ever written, and the app itself logs ids, never secrets.
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([
+            Target::new(TargetKind::Stdout),
+            Target::new(TargetKind::LogDir { file_name: None }),
+        ])
+        .level(log::LevelFilter::Info)
+        .build()
+}
+
+/// Brings the existing window to the front (a second launch of the app).
+fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {
+    log::info!("second launch: focusing the running window");
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Opens the database, the settings and the catalog, and starts the clipboard owner.
+fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::error::Error>> {
+    let paths = AppPaths {
+        db: Registry::default_db_path()?,
+        settings: app.path().app_config_dir()?.join("settings.json"),
+        catalog: app.path().app_data_dir()?.join("catalog.json"),
+    };
+    let settings = settings::load(app, &paths.settings);
+    let catalog = load_catalog(&paths.catalog);
+    let registry = Registry::open(&paths.db, catalog)?;
+    log::info!("database {}", paths.db.display());
+    let clipboard = SecretClipboard::spawn(Box::new(SystemClipboard::open))?;
+    Ok(AppState::new(registry, clipboard, settings, paths))
+}
