@@ -3,22 +3,22 @@
 //! Order of the checks: format and checksum (no database access), digest lookup, revoked, expired,
 //! country, operator, method, phone. The stored digest is compared in constant time. An allowed
 //! check updates `last_used_at`; every check appends a `used` or `denied` event (with no secret: a
-//! check of a token that does not exist is recorded with no token).
+//! check of a token that does not exist is recorded with no token). Both are recorded through
+//! [`crate::usage`], off the decision path; the decision itself is one cached statement.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::catalog::{normalize_code, Catalog, Method};
+use crate::catalog::{normalize_code, Catalog};
 use crate::error::Result;
-use crate::history::{self, EventKind};
 use crate::secret::{self, digests_equal};
 use crate::token::{Status, TokenRef};
-use crate::{composition, from_millis, numbers, to_millis, Registry};
+use crate::usage::UsageEvent;
+use crate::{from_millis, numbers, to_millis, Registry};
 
 /// A payment to check.
 #[derive(Clone, Deserialize)]
@@ -155,19 +155,14 @@ impl Context<'_> {
             }
         }
     }
-
-    fn detail(&self) -> serde_json::Value {
-        json!({
-            "country": self.country,
-            "operator": self.operator,
-            "method": self.method,
-            "phone": self.phone,
-        })
-    }
 }
 
 impl Registry {
     /// Checks a payment and records the check in the history.
+    ///
+    /// The decision is one prepared statement; recording it (the `used` / `denied` event and the
+    /// coalesced `last_used_at`) is handed to the usage writer and does not wait for the disk (see
+    /// [`crate::usage`]). [`Registry::flush_usage`] waits for it.
     pub fn authorize(
         &mut self,
         request: &AuthorizeRequest,
@@ -185,40 +180,66 @@ impl Registry {
                 .filter(|p| !p.is_empty())
                 .map(str::to_string),
         };
-        let (decision, token_id) =
+        let (decision, token_id, stored_last_used) =
             decide(&self.connection, &context, request.secret.as_str(), now)?;
-        let detail = {
-            let mut detail = context.detail();
-            if let Some(reason) = decision.reason {
-                detail["reason"] = json!(reason.code());
-            }
-            detail
+        let event = UsageEvent {
+            token_id,
+            at: to_millis(now),
+            reason: decision.reason,
+            country: context.country,
+            operator: context.operator,
+            method: context.method,
+            phone: context.phone,
         };
-        let transaction = self
-            .connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if decision.allowed {
-            transaction
-                .prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?
-                .execute(rusqlite::params![token_id, to_millis(now)])?;
-        }
-        let kind = if decision.allowed {
-            EventKind::Used
-        } else {
-            EventKind::Denied
-        };
-        history::append(&transaction, token_id.as_deref(), kind, &detail, now)?;
-        transaction.commit()?;
+        self.usage
+            .record(&self.connection, event, stored_last_used)?;
         Ok(decision)
     }
 }
+
+/// The decision in one statement: the token by digest, how far the composition matches
+/// (NULL: country absent, 0: operator absent, 1: method absent, 2: allowed), and the whitelist of
+/// that country as bits (1: some enabled number, 2: the phone is whitelisted, 4: and enabled).
+/// Index use: `digest` (UNIQUE), the composition primary key (token_id, country, ...), and
+/// `numbers_token_country` (token_id, country, enabled, number), which covers its subquery.
+const DECIDE: &str = "SELECT t.id, t.name, t.digest, t.revoked_at, t.expires_at, t.last_used_at,
+        (SELECT max(CASE WHEN c.operator = ?3 THEN 1 + (c.method = ?4) ELSE 0 END)
+           FROM composition c WHERE c.token_id = t.id AND c.country = ?2),
+        (SELECT max(n.enabled) | max(CASE WHEN n.number = ?5 THEN 2 + 4 * n.enabled ELSE 0 END)
+           FROM numbers n WHERE n.token_id = t.id AND n.country = ?2)
+     FROM tokens t WHERE t.digest = ?1";
+
+/// A whitelisted number of the token, in that country, exactly as stored (E.164): Some(enabled).
+const WHITELISTED: &str =
+    "SELECT enabled FROM numbers WHERE number = ?1 AND token_id = ?2 AND country = ?3";
+
+/// The E.164 candidate of a phone typed in international form (`+` or `00`, separators allowed)
+/// without libphonenumber: a stored number is already valid, so an exact match needs no parsing.
+/// National forms return `None` and go through [`numbers::normalize`].
+fn international_candidate(phone: &str) -> Option<String> {
+    let mut out = String::with_capacity(phone.len());
+    for character in phone.chars() {
+        match character {
+            '0'..='9' => out.push(character),
+            '+' if out.is_empty() => out.push('+'),
+            ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
+            _ => return None,
+        }
+    }
+    if let Some(rest) = out.strip_prefix("00") {
+        out = format!("+{rest}");
+    }
+    (out.starts_with('+') && out.len() > 1).then_some(out)
+}
+
+type Decided = (Decision, Option<String>, Option<i64>);
 
 fn decide(
     connection: &rusqlite::Connection,
     context: &Context<'_>,
     secret_text: &str,
     now: DateTime<Utc>,
-) -> Result<(Decision, Option<String>)> {
+) -> Result<Decided> {
     let deny = |reason: DenyReason, detail: &str, token: Option<TokenRef>| Decision {
         allowed: false,
         reason: Some(reason),
@@ -231,93 +252,118 @@ fn decide(
             return Ok((
                 deny(DenyReason::Malformed, &malformed.to_string(), None),
                 None,
+                None,
             ))
         }
     };
     let digest = parsed.digest();
+    let candidate = context.phone.as_deref().and_then(international_candidate);
     let row = connection
-        .prepare_cached(
-            "SELECT id, name, digest, revoked_at, expires_at FROM tokens WHERE digest = ?1",
-        )?
-        .query_row([digest.as_slice()], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Vec<u8>>(2)?,
-                row.get::<_, Option<i64>>(3)?,
-                row.get::<_, Option<i64>>(4)?,
-            ))
-        })
+        .prepare_cached(DECIDE)?
+        .query_row(
+            params![
+                digest.as_slice(),
+                context.country,
+                context.operator,
+                context.method,
+                candidate
+            ],
+            |row| {
+                Ok(Row {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    digest: row.get(2)?,
+                    revoked_at: row.get(3)?,
+                    expires_at: row.get(4)?,
+                    last_used_at: row.get(5)?,
+                    composition: row.get(6)?,
+                    whitelist: row.get::<_, Option<i64>>(7)?.unwrap_or(0),
+                })
+            },
+        )
         .optional()?;
-    let Some((id, name, stored, revoked_at, expires_at)) = row else {
-        return Ok((deny(DenyReason::Unknown, "", None), None));
+    let Some(row) = row else {
+        return Ok((deny(DenyReason::Unknown, "", None), None, None));
     };
-    if !digests_equal(&stored, &digest) {
-        return Ok((deny(DenyReason::Unknown, "", None), None));
+    if !digests_equal(&row.digest, &digest) {
+        return Ok((deny(DenyReason::Unknown, "", None), None, None));
     }
     let token = TokenRef {
-        id: id.clone(),
-        name: name.clone(),
+        id: row.id,
+        name: row.name,
     };
+    let last_used = row.last_used_at;
     let denied = |reason: DenyReason, detail: &str| {
-        Ok((deny(reason, detail, Some(token.clone())), Some(id.clone())))
+        Ok((
+            deny(reason, detail, Some(token.clone())),
+            Some(token.id.clone()),
+            last_used,
+        ))
     };
     match Status::at(
-        revoked_at.map(from_millis),
-        expires_at.map(from_millis),
+        row.revoked_at.map(from_millis),
+        row.expires_at.map(from_millis),
         now,
     ) {
-        Status::Revoked => return denied(DenyReason::Revoked, &name),
-        Status::Expired => return denied(DenyReason::Expired, &name),
+        Status::Revoked => return denied(DenyReason::Revoked, &token.name),
+        Status::Expired => return denied(DenyReason::Expired, &token.name),
         Status::Active => {}
     }
-    let triples = composition::load(connection, &id)?;
-    if !triples.iter().any(|t| t.country == context.country) {
-        return denied(DenyReason::CountryNotAllowed, "");
-    }
-    if !triples
-        .iter()
-        .any(|t| t.country == context.country && t.operator == context.operator)
-    {
-        return denied(DenyReason::OperatorNotAllowed, "");
-    }
-    let method = context.method.parse::<Method>().ok();
-    let method_allowed = triples.iter().any(|t| {
-        t.country == context.country && t.operator == context.operator && Some(t.method) == method
-    });
-    if !method_allowed {
-        return denied(DenyReason::MethodNotAllowed, "");
+    // An unknown method string never equals a stored one, so it lands on "method not allowed".
+    match row.composition {
+        None => return denied(DenyReason::CountryNotAllowed, ""),
+        Some(0) => return denied(DenyReason::OperatorNotAllowed, ""),
+        Some(1) => return denied(DenyReason::MethodNotAllowed, ""),
+        Some(_) => {}
     }
     // Per country: with at least one enabled number, only those numbers may pay there.
-    let whitelisted: Vec<(String, bool)> = numbers::load(connection, &id)?
-        .into_iter()
-        .filter(|entry| entry.country == context.country)
-        .map(|entry| (entry.number, entry.enabled))
-        .collect();
-    if whitelisted.iter().any(|(_, enabled)| *enabled) {
+    if row.whitelist & 1 == 1 {
         let Some(phone) = context.phone.as_deref() else {
             return denied(DenyReason::PhoneRequired, "");
         };
-        let normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
-        let shown = normalized
-            .as_deref()
-            .map_or_else(|| phone.to_string(), numbers::format_international);
-        match whitelisted
-            .iter()
-            .find(|(number, _)| Some(number.as_str()) == normalized.as_deref())
-        {
-            None => return denied(DenyReason::PhoneNotWhitelisted, &shown),
-            Some((_, false)) => return denied(DenyReason::PhoneDisabled, &shown),
+        // The whitelisted number matched, as stored (E.164), with its enabled flag.
+        let mut normalized = None;
+        let found: Option<(String, bool)> = if row.whitelist & 2 == 2 {
+            candidate.map(|number| (number, row.whitelist & 4 == 4))
+        } else {
+            // Not found as typed: a national form, or an international one that is not
+            // canonical. Normalise with libphonenumber (only this path pays for it).
+            normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
+            match normalized.as_deref() {
+                Some(number) if Some(number) != candidate.as_deref() => connection
+                    .prepare_cached(WHITELISTED)?
+                    .query_row(params![number, token.id, context.country], |r| {
+                        r.get::<_, bool>(0)
+                    })
+                    .optional()?
+                    .map(|enabled| (number.to_string(), enabled)),
+                _ => None,
+            }
+        };
+        match found {
             Some((_, true)) => {}
+            Some((number, false)) => {
+                return denied(
+                    DenyReason::PhoneDisabled,
+                    &numbers::format_international(&number),
+                )
+            }
+            None => {
+                let shown = normalized
+                    .as_deref()
+                    .map_or_else(|| phone.to_string(), numbers::format_international);
+                return denied(DenyReason::PhoneNotWhitelisted, &shown);
+            }
         }
     }
     let message = format!(
         "Allowed: {} may use {} with {} in {}",
-        name,
+        token.name,
         context.method,
         context.operator_name(),
         context.country_name()
     );
+    let id = token.id.clone();
     Ok((
         Decision {
             allowed: true,
@@ -326,5 +372,17 @@ fn decide(
             token: Some(token),
         },
         Some(id),
+        last_used,
     ))
+}
+
+struct Row {
+    id: String,
+    name: String,
+    digest: Vec<u8>,
+    revoked_at: Option<i64>,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    composition: Option<i64>,
+    whitelist: i64,
 }

@@ -100,6 +100,8 @@ pub(crate) fn append(
 impl Registry {
     /// The token's events, oldest first.
     pub fn token_history(&self, id: &str) -> Result<Vec<HistoryEvent>> {
+        // Checks recorded by this registry and not yet written must show.
+        self.usage.sync()?;
         token::require_exists(&self.connection, id)?;
         let mut statement = self.connection.prepare_cached(
             "SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id",

@@ -27,6 +27,7 @@ pub mod integrity;
 pub mod numbers;
 pub mod secret;
 pub mod token;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub struct Registry {
     catalog: Arc<Catalog>,
     rng: SystemRandom,
     path: Option<PathBuf>,
+    usage: usage::UsageRecorder,
 }
 
 impl Registry {
@@ -62,6 +64,7 @@ impl Registry {
             catalog,
             rng: SystemRandom::new(),
             path: Some(path.to_path_buf()),
+            usage: usage::UsageRecorder::new(Some(path)),
         })
     }
 
@@ -72,6 +75,7 @@ impl Registry {
             catalog,
             rng: SystemRandom::new(),
             path: None,
+            usage: usage::UsageRecorder::new(None),
         })
     }
 
@@ -96,23 +100,44 @@ impl Registry {
         self.catalog = catalog;
     }
 
-    /// The underlying connection, for read-only inspection (tests, export, diagnostics).
+    /// Writes the usage that authorize recorded and has not written yet (pending `used` /
+    /// `denied` events and coalesced `last_used_at` values) and waits until it is on disk. The app
+    /// and the CLI call it before they exit; dropping the registry does it too.
+    pub fn flush_usage(&mut self) -> Result<()> {
+        self.usage.flush(&self.connection)
+    }
+
+    /// The underlying connection, for read-only inspection (tests, export, diagnostics). Usage
+    /// recorded by authorize reaches it only after [`Registry::flush_usage`].
     pub fn connection(&self) -> &Connection {
         &self.connection
     }
 
     /// Runs `work` in one IMMEDIATE write transaction. IMMEDIATE takes the write lock up front, so
     /// the busy timeout applies and a read never has to be upgraded (which SQLite cannot wait for).
+    ///
+    /// Usage this registry recorded and has not written yet is flushed first (nothing to do in
+    /// the common case), so the history keeps checks and changes in the order they happened.
     fn write<T>(
         &mut self,
         work: impl FnOnce(&Transaction<'_>, &Catalog) -> Result<T>,
     ) -> Result<T> {
+        if self.usage.has_pending() {
+            self.flush_usage()?;
+        }
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&transaction, &self.catalog)?;
         transaction.commit()?;
         Ok(value)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        // Nobody is left to report a failure to; the writer retries until the channel closes.
+        let _ = self.flush_usage();
     }
 }
 

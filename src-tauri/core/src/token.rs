@@ -585,7 +585,17 @@ impl Registry {
 
     /// One token with its composition and numbers.
     pub fn get_token(&self, id: &str, now: DateTime<Utc>) -> Result<TokenDetails> {
-        load_details(&self.connection, id, now)
+        let mut details = load_details(&self.connection, id, now)?;
+        self.merge_last_used(&mut details.summary);
+        Ok(details)
+    }
+
+    /// `last_used_at` as this registry knows it: the stored value, or a newer use it has seen
+    /// and not written yet (see [`crate::usage`]).
+    fn merge_last_used(&self, summary: &mut TokenSummary) {
+        if let Some(newest) = self.usage.last_used(&summary.id).map(from_millis) {
+            summary.last_used_at = summary.last_used_at.max(Some(newest));
+        }
     }
 
     /// A page of tokens.
@@ -638,6 +648,10 @@ impl Registry {
                 summary_from_row(row, now)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut items = items;
+        for item in &mut items {
+            self.merge_last_used(item);
+        }
         Ok(TokenPage {
             items,
             total: u64::try_from(total).unwrap_or(0),

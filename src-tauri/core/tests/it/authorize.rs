@@ -4,7 +4,7 @@ use chrono::Duration;
 use clapay_core::{AuthorizeRequest, DenyReason, EventKind, Expiry, Method, Registry};
 use zeroize::Zeroizing;
 
-use crate::support::{new_token, now, number, temp_registry, triple};
+use crate::support::{new_token, now, number, temp_registry, triple, TempRegistry};
 
 fn request(
     secret: &str,
@@ -204,6 +204,8 @@ fn allowed_updates_last_used_and_every_check_is_recorded_without_the_secret() {
         .collect();
     assert_eq!(used.len(), 2);
     assert_eq!(used[1].detail["reason"], "country_not_allowed");
+    // The raw connection sees usage once it is flushed.
+    temp.registry.flush_usage().expect("flush");
     let orphans: i64 = temp
         .registry
         .connection()
@@ -227,4 +229,217 @@ fn allowed_updates_last_used_and_every_check_is_recorded_without_the_secret() {
         !all_text.contains(&secret[4..]),
         "the history never holds a secret"
     );
+}
+
+fn stored_last_used(registry: &Registry, id: &str) -> Option<i64> {
+    registry
+        .connection()
+        .query_row("SELECT last_used_at FROM tokens WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("last_used_at")
+}
+
+fn created(temp: &mut TempRegistry, name: &str) -> (String, String) {
+    let created = temp
+        .registry
+        .create_token(&new_token(name), now())
+        .expect("create");
+    (
+        created.token.summary.id.clone(),
+        created.secret.expose_secret().to_string(),
+    )
+}
+
+#[test]
+fn last_used_is_written_at_most_every_ten_minutes_but_reads_show_the_newest() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let check = request(&secret, "CI", "OM", "MERCHANT", None);
+    let first = now() + Duration::minutes(1);
+    let second = first + Duration::minutes(1);
+    assert!(
+        temp.registry
+            .authorize(&check, first)
+            .expect("first")
+            .allowed
+    );
+    assert!(
+        temp.registry
+            .authorize(&check, second)
+            .expect("second")
+            .allowed
+    );
+    // Reading the history waits for the usage writer, so the disk is as usage left it.
+    assert_eq!(temp.registry.token_history(&id).expect("history").len(), 3);
+    assert_eq!(
+        stored_last_used(&temp.registry, &id),
+        Some(first.timestamp_millis()),
+        "the second use, one minute later, is not written yet: it is coalesced"
+    );
+    assert_eq!(
+        temp.registry
+            .get_token(&id, second)
+            .expect("get")
+            .summary
+            .last_used_at,
+        Some(second),
+        "the registry shows the newest use it has seen"
+    );
+    let listed = temp
+        .registry
+        .list_tokens(&Default::default(), second)
+        .expect("list");
+    assert_eq!(listed.items[0].last_used_at, Some(second), "the list too");
+
+    let due = first + Duration::minutes(10);
+    assert!(temp.registry.authorize(&check, due).expect("due").allowed);
+    temp.registry.token_history(&id).expect("sync");
+    assert_eq!(
+        stored_last_used(&temp.registry, &id),
+        Some(due.timestamp_millis()),
+        "ten minutes after the last write, a use is written again"
+    );
+
+    let later = due + Duration::minutes(3);
+    assert!(
+        temp.registry
+            .authorize(&check, later)
+            .expect("later")
+            .allowed
+    );
+    temp.registry.flush_usage().expect("flush");
+    assert_eq!(
+        stored_last_used(&temp.registry, &id),
+        Some(later.timestamp_millis()),
+        "a flush writes the newest coalesced use"
+    );
+}
+
+#[test]
+fn usage_events_are_not_lost_when_the_registry_is_dropped() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let path = temp.registry.path().expect("file").to_path_buf();
+    let check = request(&secret, "CI", "OM", "MERCHANT", None);
+    for index in 0..100 {
+        let at = now() + Duration::seconds(index);
+        assert!(temp.registry.authorize(&check, at).expect("check").allowed);
+    }
+    // Replace the registry (dropping the old one) with a fresh one on the same file.
+    temp.registry = Registry::open(&path, clapay_core::Catalog::embedded()).expect("reopen");
+    let used = temp
+        .registry
+        .token_history(&id)
+        .expect("history")
+        .iter()
+        .filter(|event| event.kind == EventKind::Used)
+        .count();
+    assert_eq!(
+        used, 100,
+        "dropping the registry flushes every recorded check"
+    );
+    assert_eq!(
+        stored_last_used(&temp.registry, &id),
+        Some((now() + Duration::seconds(99)).timestamp_millis()),
+        "and the newest last use"
+    );
+}
+
+#[test]
+fn a_revoked_token_is_denied_even_with_usage_pending() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let check = request(&secret, "CI", "OM", "MERCHANT", None);
+    assert!(
+        temp.registry
+            .authorize(&check, now())
+            .expect("check")
+            .allowed
+    );
+    assert!(
+        temp.registry
+            .authorize(&check, now())
+            .expect("check")
+            .allowed
+    );
+    temp.registry.revoke_token(&id, now()).expect("revoke");
+    assert_eq!(
+        reason(&mut temp.registry, &check),
+        Some(DenyReason::Revoked),
+        "pending usage never keeps a revoked token working"
+    );
+    let kinds: Vec<EventKind> = temp
+        .registry
+        .token_history(&id)
+        .expect("history")
+        .iter()
+        .map(|event| event.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Created,
+            EventKind::Used,
+            EventKind::Used,
+            EventKind::Revoked,
+            EventKind::Denied
+        ],
+        "the history keeps checks and changes in the order they happened"
+    );
+}
+
+#[test]
+fn a_whitelisted_phone_is_recognised_in_every_accepted_form() {
+    let mut temp = temp_registry();
+    let mut shop = new_token("shop");
+    shop.numbers = vec![number("CI", "0707070707")];
+    let secret = temp
+        .registry
+        .create_token(&shop, now())
+        .expect("create")
+        .secret;
+    for phone in [
+        "+2250707070707",
+        "+225 07 07 07 07 07",
+        "00225 07-07-07-07-07",
+        "07 07 07 07 07",
+        "(+225) 0707.070707",
+    ] {
+        let check = request(secret.expose_secret(), "CI", "OM", "MERCHANT", Some(phone));
+        assert_eq!(reason(&mut temp.registry, &check), None, "{phone:?}");
+    }
+    for phone in [
+        "+2250707070708",
+        "+221771234567",
+        "0707",
+        "+225 07 07 07 07 07 ext 1",
+    ] {
+        let check = request(secret.expose_secret(), "CI", "OM", "MERCHANT", Some(phone));
+        assert_eq!(
+            reason(&mut temp.registry, &check),
+            Some(DenyReason::PhoneNotWhitelisted),
+            "{phone:?}"
+        );
+    }
+}
+
+#[test]
+fn two_registries_on_one_file_see_each_others_flushed_usage() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let path = temp.registry.path().expect("file").to_path_buf();
+    let mut other = Registry::open(&path, clapay_core::Catalog::embedded()).expect("second");
+    let check = request(&secret, "CI", "OM", "MERCHANT", None);
+    assert!(other.authorize(&check, now()).expect("check").allowed);
+    other.flush_usage().expect("flush");
+    assert_eq!(
+        temp.registry
+            .get_token(&id, now())
+            .expect("get")
+            .summary
+            .last_used_at,
+        Some(now())
+    );
+    assert_eq!(temp.registry.token_history(&id).expect("history").len(), 2);
 }
