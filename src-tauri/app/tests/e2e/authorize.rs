@@ -1,0 +1,103 @@
+//! "Check a payment": Allowed for a whitelisted number, Denied naming the reason otherwise, and
+//! the check then shows as Last Date Used in the list.
+
+use crate::flows::{self, NewToken};
+use thirtyfour::prelude::*;
+
+use crate::harness::{App, Context};
+
+const WHITELISTED: NewToken<'static> = NewToken {
+    name: "Plateau boutique",
+    description: "",
+    composition: &[("CI", &[("OM", &["MERCHANT"])])],
+    numbers: &[("CI", "07 08 09 10 11")],
+};
+
+async fn check(app: &App, secret: &str, phone: &str) -> (String, String, String) {
+    app.click("nav-check").await;
+    app.wait_testid("check-form").await;
+    app.fill("check-token", secret).await;
+    app.select("check-country", "CI").await;
+    app.select("check-operator", "OM").await;
+    app.select("check-method", "MERCHANT").await;
+    app.fill("check-phone", phone).await;
+    let previous = app
+        .all_css("[data-testid=\"check-result\"]")
+        .await
+        .into_iter()
+        .next();
+    app.click("check-submit").await;
+    if let Some(previous) = previous {
+        // The answer replaces the previous one: read the new one only.
+        previous
+            .wait_until()
+            .stale()
+            .await
+            .ctx("the previous answer is replaced");
+    }
+    let result = app.wait_testid("check-result").await;
+    let allowed = result
+        .attr("data-allowed")
+        .await
+        .ctx("data-allowed")
+        .unwrap_or_default();
+    let title = app.text("check-result-title").await;
+    let text = app.text("check-result-text").await;
+    (allowed, title, text)
+}
+
+#[tokio::test]
+async fn check_a_payment_allows_a_whitelisted_number_names_the_reason_otherwise_and_sets_last_used()
+{
+    let app = App::start().await;
+    let secret = flows::create_token(&app, &WHITELISTED).await;
+
+    let (allowed, title, _) = check(&app, &secret, "+225 07 08 09 10 11").await;
+    assert_eq!(
+        allowed, "true",
+        "a whitelisted number in the composition is allowed"
+    );
+    assert_eq!(title, "Allowed");
+
+    let (allowed, title, text) = check(&app, &secret, "+225 07 99 99 99 99").await;
+    assert_eq!(
+        allowed, "false",
+        "a number that is not whitelisted is denied"
+    );
+    assert_eq!(title, "Denied");
+    assert!(
+        text.contains("not whitelisted"),
+        "the answer names the reason in words: {text}"
+    );
+    let reason = app
+        .wait_testid("check-result")
+        .await
+        .attr("data-reason")
+        .await
+        .ctx("data-reason")
+        .unwrap_or_default();
+    assert_eq!(reason, "phone_not_whitelisted");
+
+    let token = flows::stored_token(&app, WHITELISTED.name);
+    let last_used: Option<i64> = app
+        .db()
+        .query_row(
+            "SELECT last_used_at FROM tokens WHERE id = ?1",
+            [&token.id],
+            |row| row.get(0),
+        )
+        .ctx("read last_used_at");
+    assert!(last_used.is_some(), "an allowed check counts as a use");
+
+    app.click("nav-tokens").await;
+    app.wait_testid("token-table").await;
+    let row = flows::row_of(&app, WHITELISTED.name).await;
+    let shown = flows::cell_attr(&row, "cell-last-used", "data-iso")
+        .await
+        .unwrap_or_default();
+    assert!(
+        !shown.is_empty(),
+        "the list shows a Last Date Used after the check"
+    );
+    app.stop().await;
+}

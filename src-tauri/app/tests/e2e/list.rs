@@ -1,0 +1,139 @@
+//! The token list: every column shows the right value, and View shows the composition.
+
+use chrono::{DateTime, Utc};
+
+use crate::flows::{self, NewToken};
+use crate::harness::{App, Context};
+
+const SHOP: NewToken<'static> = NewToken {
+    name: "Bamako kiosk",
+    description: "Mobile money at the Bamako kiosk",
+    composition: &[
+        (
+            "ML",
+            &[("OM", &["MERCHANT", "CASHOUT"]), ("MOOV", &["CASHIN"])],
+        ),
+        ("CI", &[("WAVE", &["MERCHANT"])]),
+    ],
+    numbers: &[("ML", "76 12 34 56")],
+};
+
+#[tokio::test]
+async fn list_shows_every_column_and_view_shows_the_composition() {
+    let app = App::start().await;
+    flows::create_token(&app, &SHOP).await;
+    let token = flows::stored_token(&app, SHOP.name);
+    let (created_ms, expires_ms, hint): (i64, i64, String) = app
+        .db()
+        .query_row(
+            "SELECT created_at, expires_at, hint FROM tokens WHERE id = ?1",
+            [&token.id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .ctx("read the token");
+
+    let row = flows::row_of(&app, SHOP.name).await;
+    assert_eq!(
+        flows::cell(&row, "cell-hint").await,
+        hint,
+        "the hint is shown under the name"
+    );
+    assert_eq!(flows::status(&row).await, "ACTIVE", "a new token is active");
+    assert_eq!(
+        flows::cell(&row, "cell-numbers-count").await,
+        "1",
+        "one whitelisted number"
+    );
+    assert_eq!(
+        flows::cell_attr(&row, "cell-description", "title")
+            .await
+            .as_deref(),
+        Some(SHOP.description),
+        "the description is in its cell (full text in the title: the cell clamps long ones)"
+    );
+    let created = flows::cell_attr(&row, "cell-created", "data-iso")
+        .await
+        .unwrap_or_default();
+    let created: DateTime<Utc> = created.parse().ctx("Created At carries an RFC 3339 date");
+    assert_eq!(
+        created.timestamp_millis() / 1000,
+        created_ms / 1000,
+        "Created At is the stored creation time"
+    );
+    let expiry = flows::cell_attr(&row, "cell-expiry", "data-iso")
+        .await
+        .unwrap_or_default();
+    let expiry: DateTime<Utc> = expiry.parse().ctx("Expiry Date carries an RFC 3339 date");
+    assert_eq!(
+        expiry.timestamp_millis() / 1000,
+        expires_ms / 1000,
+        "Expiry Date is the stored expiry"
+    );
+    let days = (expires_ms - created_ms) / 86_400_000;
+    assert!(
+        (29..=30).contains(&days),
+        "the default duration is 30 days, got {days}"
+    );
+    assert!(
+        !flows::cell(&row, "cell-created").await.trim().is_empty(),
+        "Created At shows a date"
+    );
+    assert!(
+        !flows::cell(&row, "cell-expiry").await.trim().is_empty(),
+        "Expiry Date shows a date"
+    );
+    assert_eq!(
+        flows::cell_attr(&row, "cell-last-used", "data-iso")
+            .await
+            .unwrap_or_default(),
+        "",
+        "a token never used has no Last Date Used"
+    );
+    assert!(
+        !flows::cell(&row, "cell-last-used").await.trim().is_empty(),
+        "Last Date Used says never"
+    );
+
+    flows::click_in_row(&app, &row, "view-composition").await;
+    app.wait_testid("composition-dialog").await;
+    app.wait_css("[data-testid=\"composition-dialog\"] [data-testid=\"composition-card\"]")
+        .await;
+    let mut shown = Vec::new();
+    for chip in app
+        .all_css("[data-testid=\"composition-dialog\"] [data-testid=\"composition-method\"]")
+        .await
+    {
+        let country = chip
+            .attr("data-country")
+            .await
+            .ctx("chip country")
+            .unwrap_or_default();
+        let operator = chip
+            .attr("data-operator")
+            .await
+            .ctx("chip operator")
+            .unwrap_or_default();
+        let method = chip
+            .attr("data-method")
+            .await
+            .ctx("chip method")
+            .unwrap_or_default();
+        shown.push(format!("{country}/{operator}/{method}"));
+    }
+    shown.sort();
+    assert_eq!(
+        shown,
+        vec![
+            "CI/WAVE/MERCHANT",
+            "ML/MOOV/CASHIN",
+            "ML/OM/CASHOUT",
+            "ML/OM/MERCHANT"
+        ],
+        "View shows every country, operator and method of the token"
+    );
+    let cards = app
+        .all_css("[data-testid=\"composition-dialog\"] [data-testid=\"composition-card\"]")
+        .await;
+    assert_eq!(cards.len(), 2, "one card per country");
+    app.stop().await;
+}
