@@ -451,6 +451,12 @@ fn parent() {
         );
         check_cycle(&db, cycle, &lines, &mut model, &mut figures);
         figures.cycles += 1;
+        if figures.cycles % 100 == 0 {
+            println!(
+                "crash harness: {} cycles, {} acknowledged, {} lost so far",
+                figures.cycles, figures.acknowledged, figures.lost
+            );
+        }
         if figures.failures.len() > 20 {
             break;
         }

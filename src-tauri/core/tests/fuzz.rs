@@ -16,6 +16,7 @@ use clapay_core::catalog::Catalog;
 use clapay_core::numbers::normalize;
 use clapay_core::secret;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 const EMBEDDED_JSON: &str = include_str!("../catalog/catalog.json");
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -29,6 +30,11 @@ fn config() -> ProptestConfig {
         .unwrap_or(DEFAULT_CASES);
     ProptestConfig {
         cases,
+        // A shrunk failure is kept in tests/fuzz.proptest-regressions and replayed first next time
+        // (the default location needs a lib.rs or main.rs, which an integration test has not).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     }
 }
