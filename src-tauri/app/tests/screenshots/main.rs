@@ -1,0 +1,305 @@
+//! Screenshots of every screen, in light and dark, for docs/screenshots/ (run by
+//! scripts/screenshots.sh under Xvfb; not part of `cargo test`: the target has `test = false`).
+//!
+//! The app starts on a fresh temp database; a few realistic tokens are created through the app's
+//! own commands (`window.__TAURI__.core.invoke`, as the UI does), then each screen is opened by
+//! clicking, two animation frames are awaited, and the WebDriver screenshot is written as
+//! `<nn>-<screen>-<theme>.png` in $SCREENSHOTS_DIR.
+
+#[allow(dead_code)]
+#[path = "../e2e/harness.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use harness::{App, Context};
+
+/// Tokens a merchant in West Africa might hold.
+fn seed_requests() -> Vec<Value> {
+    let triple = |country: &str, operator: &str, method: &str| json!({ "country": country, "operator": operator, "method": method });
+    vec![
+        json!({ "name": "Legacy POS terminal", "description": "Replaced by the web checkout",
+                "expiry": { "kind": "days", "days": 30 },
+                "composition": [triple("CI", "MOOV", "MERCHANT")], "numbers": [] }),
+        json!({ "name": "Bamako kiosk", "description": "Counter payments at the Bamako kiosk",
+                "expiry": { "kind": "never" },
+                "composition": [triple("ML", "OM", "MERCHANT"), triple("ML", "MOOV", "MERCHANT")],
+                "numbers": [] }),
+        json!({ "name": "Dakar payouts", "description": "Weekly supplier disbursements in Senegal",
+                "expiry": { "kind": "days", "days": 365 },
+                "composition": [triple("SN", "OM", "CASHIN"), triple("SN", "WAVE", "CASHIN")],
+                "numbers": [{ "country": "SN", "phone": "+221771234567" }, { "country": "SN", "phone": "+221781112233" }] }),
+        json!({ "name": "Abidjan web checkout", "description": "Online shop checkout, Orange, MTN and Wave",
+                "expiry": { "kind": "days", "days": 90 },
+                "composition": [triple("CI", "OM", "MERCHANT"), triple("CI", "MTN", "MERCHANT"),
+                                triple("CI", "WAVE", "MERCHANT"), triple("SN", "WAVE", "MERCHANT")],
+                "numbers": [{ "country": "CI", "phone": "+2250707070707" }, { "country": "CI", "phone": "+2250505050505" },
+                            { "country": "SN", "phone": "+221761234567" }] }),
+    ]
+}
+
+async fn invoke(app: &App, command: &str, args: Value) -> Value {
+    let answer = app
+        .driver()
+        .execute_async(
+            "const [command, args, done] = arguments; \
+             window.__TAURI__.core.invoke(command, args).then((value) => done({ ok: value ?? null }), \
+                                                               (error) => done({ error }));",
+            vec![json!(command), args],
+        )
+        .await
+        .ctx(&format!("invoking {command}"));
+    let value: Value = answer.convert().ctx("decoding the answer");
+    if let Some(error) = value.get("error") {
+        panic!("{command} failed: {error}");
+    }
+    value["ok"].clone()
+}
+
+async fn seed(app: &App) {
+    let mut last = None;
+    for request in seed_requests() {
+        let created = invoke(app, "create_token", json!({ "request": request })).await;
+        let id = created["token"]["id"].clone();
+        last = Some((id.clone(), created["secret"].clone()));
+        invoke(app, "discard_secret", json!({ "id": id })).await;
+    }
+    let (checkout_id, checkout_secret) = last.ctx_opt_owned("the seed created tokens");
+    // One allowed check, so Last Date Used and the history show a use.
+    let request = json!({ "secret": checkout_secret, "country": "CI", "operator": "OM",
+                          "method": "MERCHANT", "phone": "+2250707070707" });
+    invoke(app, "authorize", json!({ "request": request })).await;
+    invoke(
+        app,
+        "set_number_enabled",
+        json!({ "id": checkout_id, "number": "+2250505050505", "enabled": false }),
+    )
+    .await;
+    let list = invoke(
+        app,
+        "list_tokens",
+        json!({ "query": { "status": "all", "search": "Legacy", "sort": "created_at", "descending": true,
+                           "offset": 0, "limit": 10 } }),
+    )
+    .await;
+    let legacy = list["items"][0]["id"].clone();
+    invoke(app, "revoke_token", json!({ "id": legacy })).await;
+    // The page does not know about tokens created behind its back: start it again.
+    app.driver()
+        .execute("location.reload();", Vec::new())
+        .await
+        .ctx("reload");
+    app.wait_testid("token-table").await;
+}
+
+trait OwnedOpt<T> {
+    fn ctx_opt_owned(self, what: &str) -> T;
+}
+
+impl<T> OwnedOpt<T> for Option<T> {
+    fn ctx_opt_owned(self, what: &str) -> T {
+        self.unwrap_or_else(|| panic!("{what}"))
+    }
+}
+
+struct Shooter {
+    dir: PathBuf,
+    theme: &'static str,
+    count: usize,
+}
+
+impl Shooter {
+    async fn shoot(&mut self, app: &App, name: &str) {
+        app.settle().await;
+        self.count += 1;
+        let path = self
+            .dir
+            .join(format!("{:02}-{name}-{}.png", self.count, self.theme));
+        let png = app
+            .driver()
+            .screenshot_as_png()
+            .await
+            .ctx("taking a screenshot");
+        std::fs::write(&path, png).ctx(&format!("writing {}", path.display()));
+        println!("wrote {}", path.display());
+    }
+}
+
+async fn set_theme(app: &App, theme: &str) {
+    let mut settings = invoke(app, "get_settings", json!({})).await;
+    settings["theme"] = json!(theme);
+    invoke(app, "update_settings", json!({ "settings": settings })).await;
+    app.driver()
+        .execute("location.hash = '#/tokens'; location.reload();", Vec::new())
+        .await
+        .ctx("reload");
+    app.wait_testid("new-token").await;
+}
+
+async fn open_list(app: &App) {
+    app.click("nav-tokens").await;
+    app.wait_testid("token-table").await;
+}
+
+/// An element of the row of the richest seeded token.
+async fn in_checkout_row(app: &App, testid: &str) -> thirtyfour::WebElement {
+    use thirtyfour::prelude::*;
+    let xpath = format!(
+        "//tr[@data-testid='token-row'][.//a[@data-testid='cell-name' and text()='Abidjan web checkout']]\
+         //*[@data-testid='{testid}']"
+    );
+    app.driver()
+        .query(By::XPath(xpath))
+        .and_displayed()
+        .first()
+        .await
+        .ctx(testid)
+}
+
+async fn walk(app: &App, shooter: &mut Shooter) {
+    open_list(app).await;
+    shooter.shoot(app, "token-list").await;
+
+    app.select("list-status-filter", "all").await;
+    app.wait_css("[data-testid=\"token-row\"].row-revoked")
+        .await;
+    shooter.shoot(app, "token-list-all").await;
+    app.select("list-status-filter", "current").await;
+
+    app.click("new-token").await;
+    app.fill("field-name", "Lomé marketplace").await;
+    app.fill(
+        "field-description",
+        "Marketplace checkout in Togo and Benin",
+    )
+    .await;
+    shooter.shoot(app, "create-step-1").await;
+    app.click("step-next").await;
+    app.click("add-composition").await;
+    app.select("picker-country", "CI").await;
+    for method in ["MERCHANT", "CASHIN"] {
+        let css = format!(
+            "[data-testid=\"picker-method\"][data-operator=\"OM\"][data-method=\"{method}\"]"
+        );
+        let checkbox = app.wait_css_present(&css).await;
+        app.js_click(&checkbox, &css).await;
+    }
+    shooter.shoot(app, "composition-picker").await;
+    app.click("picker-save").await;
+    app.wait_gone("composition-picker").await;
+    shooter.shoot(app, "create-step-2").await;
+    app.click("step-next").await;
+    app.fill("field-phone", "01 02 03 04 05").await;
+    app.click("add-number").await;
+    app.wait_testid("pending-number").await;
+    shooter.shoot(app, "create-step-3").await;
+    app.click("cancel-create").await;
+
+    open_list(app).await;
+    let view = in_checkout_row(app, "view-composition").await;
+    app.click_element(&view, "View").await;
+    app.wait_css("[data-testid=\"composition-dialog\"] [data-testid=\"composition-card\"]")
+        .await;
+    shooter.shoot(app, "composition-details").await;
+    app.click("composition-cancel").await;
+
+    let manage = in_checkout_row(app, "manage-numbers").await;
+    app.click_element(&manage, "Manage").await;
+    app.wait_css("[data-testid=\"numbers-dialog\"] [data-testid=\"number-row\"]")
+        .await;
+    shooter.shoot(app, "manage-numbers").await;
+    app.click("numbers-close-button").await;
+
+    let revoke = in_checkout_row(app, "revoke-token").await;
+    app.click_element(&revoke, "Revoke").await;
+    app.wait_testid("revoke-dialog").await;
+    shooter.shoot(app, "revoke-confirmation").await;
+    app.click("cancel-revoke").await;
+
+    let name = in_checkout_row(app, "cell-name").await;
+    app.click_element(&name, "token name").await;
+    app.wait_testid("history-event").await;
+    shooter.shoot(app, "token-details").await;
+
+    app.click("nav-check").await;
+    app.wait_testid("check-form").await;
+    app.fill(
+        "check-token",
+        "clp_0000000000000000000000000000000000000000000000000",
+    )
+    .await;
+    app.select("check-country", "CI").await;
+    app.select("check-operator", "OM").await;
+    app.select("check-method", "MERCHANT").await;
+    app.click("check-submit").await;
+    app.wait_testid("check-result").await;
+    shooter.shoot(app, "check-payment").await;
+
+    app.click("nav-settings").await;
+    app.wait_testid("settings-form").await;
+    shooter.shoot(app, "settings").await;
+}
+
+async fn secret_dialog(app: &App, shooter: &mut Shooter) {
+    app.click("new-token").await;
+    app.fill("field-name", &format!("Screenshot token {}", shooter.theme))
+        .await;
+    app.click("step-next").await;
+    app.click("add-composition").await;
+    app.select("picker-country", "SN").await;
+    let css = "[data-testid=\"picker-method\"][data-operator=\"WAVE\"][data-method=\"MERCHANT\"]";
+    let checkbox = app.wait_css_present(css).await;
+    app.js_click(&checkbox, css).await;
+    app.click("picker-save").await;
+    app.wait_gone("composition-picker").await;
+    app.click("step-next").await;
+    app.click("generate").await;
+    app.wait_testid("secret-dialog").await;
+    shooter.shoot(app, "new-token-secret").await;
+    app.click("secret-done").await;
+    app.wait_gone("secret-dialog").await;
+}
+
+fn output_dir() -> PathBuf {
+    let dir = std::env::var_os("SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
+    std::fs::create_dir_all(&dir).ctx("creating the screenshots dir");
+    dir
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = output_dir();
+    let app = App::start().await;
+    app.driver()
+        .set_window_rect(0, 0, 1200, 760)
+        .await
+        .ctx("sizing the window");
+    let mut light = Shooter {
+        dir: dir.clone(),
+        theme: "light",
+        count: 0,
+    };
+    let mut dark = Shooter {
+        dir,
+        theme: "dark",
+        count: 0,
+    };
+    set_theme(&app, "dark").await;
+    app.wait_testid("empty-state").await;
+    dark.shoot(&app, "empty-state").await;
+    set_theme(&app, "light").await;
+    app.wait_testid("empty-state").await;
+    light.shoot(&app, "empty-state").await;
+
+    seed(&app).await;
+    walk(&app, &mut light).await;
+    secret_dialog(&app, &mut light).await;
+    set_theme(&app, "dark").await;
+    walk(&app, &mut dark).await;
+    secret_dialog(&app, &mut dark).await;
+    app.stop().await;
+}
