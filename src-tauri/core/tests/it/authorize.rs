@@ -47,6 +47,7 @@ fn each_reason_is_reported() {
     temp.registry
         .set_number_enabled(&id, "+2250505050505", false, now())
         .expect("disable");
+    crate::support::record_secret(&created.secret);
     let secret = created.secret.expose_secret().to_string();
     let registry = &mut temp.registry;
 
@@ -154,6 +155,7 @@ fn expired_token_is_denied() {
         .create_token(&request_token, now())
         .expect("create")
         .secret;
+    crate::support::record_secret(&secret);
     let check = request(secret.expose_secret(), "CI", "OM", "MERCHANT", None);
     let later = now() + Duration::minutes(5);
     assert_eq!(
@@ -174,6 +176,7 @@ fn allowed_updates_last_used_and_every_check_is_recorded_without_the_secret() {
         .expect("create");
     let id = created.token.summary.id.clone();
     assert_eq!(created.token.summary.last_used_at, None);
+    crate::support::record_secret(&created.secret);
     let secret = created.secret.expose_secret().to_string();
     let at = now() + Duration::minutes(1);
     temp.registry

@@ -224,7 +224,13 @@ fn edit_composition_adds_and_removes_in_one_event() {
     };
     let after = temp
         .registry
-        .edit_composition(&id, std::slice::from_ref(&add_mali), &[drop_senegal], false, now())
+        .edit_composition(
+            &id,
+            std::slice::from_ref(&add_mali),
+            &[drop_senegal],
+            false,
+            now(),
+        )
         .expect("edit");
     assert_eq!(after.summary.countries, ["CI", "ML"]);
     let events = temp.registry.token_history(&id).expect("history");

@@ -32,6 +32,7 @@ fn a_thousand_secrets_appear_nowhere_in_the_database_files() {
         let created = registry
             .create_token(&new_token(&format!("token-{index}")), now())
             .expect("create");
+        crate::support::record_secret(&created.secret);
         randoms.push(created.secret.expose_secret().as_bytes()[4..47].to_vec());
     }
     let fragments: HashSet<&[u8]> = randoms
@@ -64,4 +65,5 @@ fn a_thousand_secrets_appear_nowhere_in_the_database_files() {
         "the database, its WAL and its shared memory file exist while open"
     );
     drop(registry);
+    crate::support::keep_for_leak_scan(dir);
 }

@@ -11,7 +11,7 @@ pub fn now() -> DateTime<Utc> {
 
 pub struct TempRegistry {
     pub registry: Registry,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
 }
 
 pub fn temp_registry() -> TempRegistry {
@@ -20,7 +20,40 @@ pub fn temp_registry() -> TempRegistry {
     let registry = Registry::open(&path, Catalog::embedded()).expect("open");
     TempRegistry {
         registry,
-        _dir: dir,
+        dir: Some(dir),
+    }
+}
+
+impl Drop for TempRegistry {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            keep_for_leak_scan(dir);
+        }
+    }
+}
+
+/// The leak ledger of `make test` (scripts/leak_scan.py): while `CLAPAY_LEAK_LEDGER` is set,
+/// every secret a test sees is appended to it, and the test's files are kept for the scan.
+const LEDGER_ENV: &str = "CLAPAY_LEAK_LEDGER";
+
+/// Records a generated secret in the leak ledger, if a scan will run.
+pub fn record_secret(secret: &clapay_core::Secret) {
+    use std::io::Write;
+    if let Some(ledger) = std::env::var_os(LEDGER_ENV) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(ledger)
+            .expect("the leak ledger is writable");
+        writeln!(file, "{}", secret.expose_secret()).expect("write the leak ledger");
+    }
+}
+
+/// Keeps a test's folder (database, WAL) for the leak scan, or deletes it when no scan runs.
+pub fn keep_for_leak_scan(dir: tempfile::TempDir) {
+    if std::env::var_os(LEDGER_ENV).is_some() {
+        // The registry is dropped first (field order), so the files are complete.
+        let _kept = dir.keep();
     }
 }
 
