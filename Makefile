@@ -40,8 +40,17 @@ ui-check:
 
 # --workspace on every cargo call: changing the -p selection changes feature resolution and
 # rebuilds about 100 crates. The end-to-end tests need a display, so the whole run is under Xvfb.
+# The run gets a private TMPDIR and a leak ledger: tests record every secret they see and keep
+# their files, and scripts/leak_scan.py then searches those files and the captured output.
 test-all:
-	xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" cargo test --workspace --locked
+	@run=$$(mktemp -d /tmp/clapay-test.XXXXXX); mkdir -p "$$run/tmp"; \
+	export TMPDIR="$$run/tmp" CLAPAY_LEAK_LEDGER="$$run/ledger"; \
+	set -o pipefail; status=0; \
+	xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" cargo test --workspace --locked 2>&1 \
+	  | tee "$$run/output.log" || status=$$?; \
+	python3 scripts/leak_scan.py "$$run/ledger" "$$run/tmp" "$$run/output.log" || status=1; \
+	grep -hE '^(crash harness|bad input corpus|fuzz|leak scan)' "$$run/output.log" || true; \
+	rm -rf "$$run"; exit $$status
 
 test: setup-test check-fmt core-deps lint doc ui-check test-all
 	@echo "make test: all gates passed"
