@@ -399,9 +399,30 @@ impl App {
     }
 
     /// Clicks the element with this testid once it is displayed and enabled.
+    /// A button re-rendered between the lookup and the click (stale) is looked up again.
     pub async fn click(&self, testid: &str) {
-        let element = self.wait_testid(testid).await;
-        self.click_element(&element, testid).await;
+        for _ in 0..4 {
+            let element = self.wait_testid(testid).await;
+            element
+                .wait_until()
+                .enabled()
+                .await
+                .ctx(&format!("{testid} stays disabled"));
+            let _ = element.scroll_into_view().await;
+            match element.click().await {
+                Ok(()) => return,
+                Err(error)
+                    if matches!(
+                        error.as_inner(),
+                        WebDriverErrorInner::StaleElementReference(_)
+                    ) =>
+                {
+                    continue
+                }
+                Err(error) => panic!("clicking {testid}: {error}"),
+            }
+        }
+        panic!("{testid} kept being replaced while clicking it");
     }
 
     /// Clicks an element, scrolling it into view first.
