@@ -12,6 +12,7 @@ use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 use crate::clipboard::tests::MemoryClipboard;
 use crate::clipboard::SecretClipboard;
+use crate::error::CommandError;
 use crate::settings::Settings;
 use crate::state::{load_catalog, AppPaths, AppState};
 
@@ -28,7 +29,7 @@ fn harness(dir: &Path) -> Harness {
         settings: dir.join("config/settings.json"),
         catalog: dir.join("data/catalog.json"),
     };
-    let registry = Registry::open(&paths.db, Catalog::embedded()).expect("a fresh database opens");
+    let registry = Registry::open(&paths.db, Catalog::embedded()).map_err(CommandError::from);
     let clipboard = MemoryClipboard::default();
     let state = AppState::new(
         registry,
@@ -273,4 +274,32 @@ fn app_info_reports_version_database_catalog_and_locale() {
     harness
         .invoke("ui_ready", json!({ "millis": 412.7 }))
         .expect("ui_ready is accepted");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_reported_to_the_window_not_a_silent_exit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+    std::fs::write(
+        dir.path().join("data/tokens.db"),
+        b"this is not a database, it is a shopping list",
+    )
+    .expect("write a file that is not SQLite");
+    let harness = harness(dir.path());
+    let error = harness
+        .invoke("app_info", json!({}))
+        .expect_err("the database is unusable");
+    assert_eq!(
+        error["kind"], "storage",
+        "the UI shows its start error for a storage failure"
+    );
+    let message = error["message"].as_str().expect("a message");
+    assert!(
+        message.contains("tokens.db"),
+        "the message names the file: {message}"
+    );
+    let settings = harness
+        .invoke("get_settings", json!({}))
+        .expect("settings still work");
+    assert_eq!(settings["clipboard_clear_secs"], 30);
 }

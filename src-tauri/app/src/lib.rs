@@ -28,6 +28,7 @@ use tauri::ipc::Invoke;
 use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
 use crate::clipboard::{SecretClipboard, SystemClipboard};
+use crate::error::CommandError;
 use crate::state::{load_catalog, AppPaths, AppState};
 
 /// The label of the one window (tauri.conf.json, capability `main-window`).
@@ -109,17 +110,27 @@ fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Opens the database, the settings and the catalog, and starts the clipboard owner.
+/// Opens the database, the settings and the catalog, and starts the clipboard owner. A database
+/// that cannot be opened (unwritable folder, a file from a newer version) does not stop the app:
+/// the window opens and shows the reason.
 fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::error::Error>> {
+    let db_path = Registry::default_db_path();
     let paths = AppPaths {
-        db: Registry::default_db_path()?,
+        db: db_path.as_ref().map(Clone::clone).unwrap_or_default(),
         settings: app.path().app_config_dir()?.join("settings.json"),
         catalog: app.path().app_data_dir()?.join("catalog.json"),
     };
     let settings = settings::load(app, &paths.settings);
     let catalog = load_catalog(&paths.catalog);
-    let registry = Registry::open(&paths.db, catalog)?;
-    log::info!("database {}", paths.db.display());
+    let registry = db_path
+        .and_then(|path| Registry::open(&path, catalog))
+        .map_err(|error| {
+            log::error!("database {} cannot be opened: {error}", paths.db.display());
+            CommandError::from(error)
+        });
+    if registry.is_ok() {
+        log::info!("database {}", paths.db.display());
+    }
     let clipboard = SecretClipboard::spawn(Box::new(SystemClipboard::open))?;
     Ok(AppState::new(registry, clipboard, settings, paths))
 }

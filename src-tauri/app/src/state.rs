@@ -31,7 +31,9 @@ pub struct AppPaths {
 
 /// The state every command can take.
 pub struct AppState {
-    registry: Arc<Mutex<Registry>>,
+    /// The registry, or why the database could not be opened: the window still opens and every
+    /// database command answers with that error, which the UI shows instead of a silent exit.
+    registry: Result<Arc<Mutex<Registry>>, CommandError>,
     secrets: Mutex<HashMap<String, Zeroizing<String>>>,
     /// The clipboard owner thread.
     pub clipboard: SecretClipboard,
@@ -41,15 +43,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state around an opened registry.
+    /// Builds the state around an opened registry (or the error that prevented opening it).
     pub fn new(
-        registry: Registry,
+        registry: Result<Registry, CommandError>,
         clipboard: SecretClipboard,
         settings: Settings,
         paths: AppPaths,
     ) -> Self {
         AppState {
-            registry: Arc::new(Mutex::new(registry)),
+            registry: registry.map(|registry| Arc::new(Mutex::new(registry))),
             secrets: Mutex::new(HashMap::new()),
             clipboard,
             settings: Mutex::new(settings),
@@ -64,7 +66,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Registry) -> clapay_core::Result<T> + Send + 'static,
     {
-        let registry = Arc::clone(&self.registry);
+        let registry = Arc::clone(self.registry.as_ref().map_err(Clone::clone)?);
         tauri::async_runtime::spawn_blocking(move || {
             let mut registry = registry
                 .lock()

@@ -57,3 +57,26 @@ async fn the_webview_gets_only_the_app_commands_and_a_frozen_prototype() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unusable_database_opens_the_window_with_the_reason() {
+    let app = App::start_with(
+        |db| {
+            std::fs::write(db, b"a shopping list, not a database")
+                .ctx("writing a file that is not SQLite")
+        },
+        "fatal-error",
+    )
+    .await;
+    let shown = app.text("fatal-error").await;
+    assert!(
+        shown.contains("tokens.db"),
+        "the window names the file it cannot use: {shown}"
+    );
+    let bytes = read_or_empty(&app.db_path);
+    assert_eq!(
+        bytes, b"a shopping list, not a database",
+        "the app leaves a file it cannot use untouched"
+    );
+    app.stop().await;
+}

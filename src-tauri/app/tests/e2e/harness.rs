@@ -185,11 +185,18 @@ fn descendants(root: u32) -> Vec<u32> {
 impl App {
     /// Starts the app on a fresh database, config and bus, and opens a WebDriver session on it.
     pub async fn start() -> App {
+        App::start_with(|_| {}, "new-token").await
+    }
+
+    /// Like [`App::start`], with `prepare` run on the database path before the launch, and
+    /// `ready_testid` awaited instead of the sidebar.
+    pub async fn start_with(prepare: impl FnOnce(&Path), ready_testid: &str) -> App {
         require_display();
         let serial = SERIAL.lock().await;
         let dir = tempfile::tempdir().ctx("creating the test's temp dir");
         let db_path = dir.path().join("data/tokens.db");
         std::fs::create_dir_all(dir.path().join("data")).ctx("creating the data dir");
+        prepare(&db_path);
         let (dbus, bus_address) = start_dbus();
         let env: Vec<(String, OsString)> = vec![
             ("CLAPAY_TOKENS_DB".into(), db_path.clone().into_os_string()),
@@ -234,7 +241,7 @@ impl App {
                 Err(error) => panic!("the app did not start under tauri-driver: {error}"),
             }
         }
-        app.wait_testid("new-token").await;
+        app.wait_testid(ready_testid).await;
         app
     }
 
