@@ -16,6 +16,46 @@ use crate::error::CommandError;
 use crate::settings::Settings;
 use crate::state::{load_catalog, AppPaths, AppState};
 
+/// The leak ledger of `make test` (scripts/leak_scan.py): while it is set, each secret a test sees
+/// is appended to it and the test's folder is kept, so the scan searches the database, WAL,
+/// settings store and catalog the commands wrote.
+const LEDGER_ENV: &str = "CLAPAY_LEAK_LEDGER";
+
+fn record_secret(secret: &str) {
+    use std::io::Write;
+    if let Some(ledger) = std::env::var_os(LEDGER_ENV) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(ledger)
+            .expect("the leak ledger is writable");
+        writeln!(file, "{secret}").expect("write the leak ledger");
+    }
+}
+
+/// A test folder, kept for the leak scan while it runs and deleted otherwise.
+struct ScanDir(Option<tempfile::TempDir>);
+
+impl ScanDir {
+    fn new() -> ScanDir {
+        ScanDir(Some(tempfile::tempdir().expect("temp dir")))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.as_ref().expect("the folder lives until drop").path()
+    }
+}
+
+impl Drop for ScanDir {
+    fn drop(&mut self) {
+        if std::env::var_os(LEDGER_ENV).is_some() {
+            if let Some(dir) = self.0.take() {
+                let _kept = dir.keep();
+            }
+        }
+    }
+}
+
 struct Harness {
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
@@ -66,8 +106,12 @@ impl Harness {
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_owned(),
         };
-        tauri::test::get_ipc_response(&self.webview, request)
-            .map(|body| body.deserialize::<Value>().expect("a JSON response"))
+        let answer = tauri::test::get_ipc_response(&self.webview, request)
+            .map(|body| body.deserialize::<Value>().expect("a JSON response"));
+        if let Ok(Value::String(secret)) = answer.as_ref().map(|value| value["secret"].clone()) {
+            record_secret(&secret);
+        }
+        answer
     }
 }
 
@@ -83,7 +127,7 @@ fn new_token_request(name: &str) -> Value {
 
 #[test]
 fn copy_puts_the_created_secret_on_the_clipboard_until_it_is_discarded() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = ScanDir::new();
     let harness = harness(dir.path());
     let created = harness
         .invoke("create_token", new_token_request("Checkout"))
@@ -135,7 +179,7 @@ fn copy_puts_the_created_secret_on_the_clipboard_until_it_is_discarded() {
 
 #[test]
 fn core_errors_cross_ipc_as_kind_message_and_field() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = ScanDir::new();
     let harness = harness(dir.path());
     let error = harness
         .invoke("create_token", new_token_request("   "))
@@ -160,7 +204,7 @@ fn core_errors_cross_ipc_as_kind_message_and_field() {
 
 #[test]
 fn settings_are_validated_saved_in_the_store_and_applied() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = ScanDir::new();
     let harness = harness(dir.path());
     let defaults = harness
         .invoke("get_settings", json!({}))
@@ -216,7 +260,7 @@ fn settings_are_validated_saved_in_the_store_and_applied() {
 
 #[test]
 fn an_imported_catalog_is_validated_kept_and_used_at_next_start() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = ScanDir::new();
     let harness = harness(dir.path());
     let error = harness
         .invoke("import_catalog", json!({ "json": "{ not json" }))
@@ -258,7 +302,7 @@ fn an_imported_catalog_is_validated_kept_and_used_at_next_start() {
 
 #[test]
 fn app_info_reports_version_database_catalog_and_locale() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = ScanDir::new();
     let harness = harness(dir.path());
     let info = harness.invoke("app_info", json!({})).expect("app info");
     assert_eq!(info["db_path"], harness.paths.db.display().to_string());
@@ -278,7 +322,7 @@ fn app_info_reports_version_database_catalog_and_locale() {
 
 #[test]
 fn a_database_that_cannot_be_opened_is_reported_to_the_window_not_a_silent_exit() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = ScanDir::new();
     std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
     std::fs::write(
         dir.path().join("data/tokens.db"),

@@ -99,6 +99,7 @@ pub async fn create_token_keep_dialog(app: &App, token: &NewToken<'_>) -> String
     app.click("generate").await;
     app.wait_testid("secret-dialog").await;
     let secret = app.text("secret-value").await;
+    crate::harness::record_secret(&secret);
     assert!(
         secret.starts_with("clp_") && secret.len() == 53,
         "the dialog shows a 53-character clp_ secret"

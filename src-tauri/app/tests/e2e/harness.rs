@@ -42,8 +42,8 @@ pub struct App {
     pub env: Vec<(String, OsString)>,
     /// The database file.
     pub db_path: PathBuf,
-    /// Temp folder holding everything the app writes.
-    pub dir: tempfile::TempDir,
+    /// Temp folder holding everything the app writes (kept for the leak scan, see [`record_secret`]).
+    dir: Option<tempfile::TempDir>,
     _serial: MutexGuard<'static, ()>,
 }
 
@@ -227,7 +227,7 @@ impl App {
             dbus: Some(dbus),
             env,
             db_path,
-            dir,
+            dir: Some(dir),
             _serial: serial,
         };
         // One retry: a first launch on a fresh X server can fail to initialise GTK.
@@ -554,18 +554,21 @@ impl App {
     /// The log files the app wrote (tauri-plugin-log, app log dir under XDG_DATA_HOME).
     pub fn log_files(&self) -> Vec<PathBuf> {
         let mut files = Vec::new();
-        collect_files(&self.dir.path().join("share"), &mut files);
+        collect_files(&self.dir().join("share"), &mut files);
         files
             .into_iter()
             .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
             .collect()
     }
 
+    /// The temp folder holding the database, config, data and cache dirs.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().ctx_opt("the test's temp dir").path()
+    }
+
     /// The settings store file.
     pub fn settings_file(&self) -> PathBuf {
-        self.dir
-            .path()
-            .join("config/app.clapay.tokens/settings.json")
+        self.dir().join("config/app.clapay.tokens/settings.json")
     }
 
     /// Runs the app binary again with the same environment (a second launch).
@@ -588,6 +591,12 @@ impl Drop for App {
         if let Some(mut dbus) = self.dbus.take() {
             terminate(&mut dbus, Duration::from_secs(2));
         }
+        if std::env::var_os(LEDGER_ENV).is_some() {
+            // Everything the app wrote stays for scripts/leak_scan.py (under make test's TMPDIR).
+            if let Some(dir) = self.dir.take() {
+                let _kept = dir.keep();
+            }
+        }
     }
 }
 
@@ -601,6 +610,23 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
                 out.push(path);
             }
         }
+    }
+}
+
+/// The leak ledger of `make test` (scripts/leak_scan.py): while it is set, every secret a test
+/// sees is appended to it and the test's files are kept, so the scan can search them all.
+const LEDGER_ENV: &str = "CLAPAY_LEAK_LEDGER";
+
+/// Records a secret shown by the app in the leak ledger, if a scan will run.
+pub fn record_secret(secret: &str) {
+    use std::io::Write;
+    if let Some(ledger) = std::env::var_os(LEDGER_ENV) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(ledger)
+            .ctx("opening the leak ledger");
+        writeln!(file, "{secret}").ctx("writing the leak ledger");
     }
 }
 
