@@ -68,6 +68,12 @@ pub enum Command {
     Export(ExportArgs),
     /// Show the countries, operators and methods of the catalog
     Catalog,
+    /// Write a consistent copy of the database (default: a rolling backup in backups/ beside it)
+    Backup(BackupArgs),
+    /// Replace the database with a backup, keeping the current one as <db>.before-restore
+    Restore(RestoreArgs),
+    /// Check the database for damage (exit 0 sound, 1 damaged)
+    Check,
 }
 
 /// A token named by id or by the exact name of a token that is not revoked.
@@ -83,7 +89,8 @@ pub struct TokenArg {
 #[group(multiple = false)]
 pub struct ExpiryArgs {
     /// Expire N days from now (1 to 3650)
-    #[arg(long, value_name = "N")]
+    // Negative numbers are taken as the value, so `-1` gets the CLI's own "1 to 3650" message.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub expires_in_days: Option<String>,
     /// Valid through this day, local time (YYYY-MM-DD)
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -261,4 +268,24 @@ pub struct ExportArgs {
     /// Write to FILE (atomically: a temporary file renamed into place) instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Write the copy to FILE (replaced atomically) instead of a rolling backup in the `backups/`
+    /// folder beside the database (which keeps the last 7)
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore
+    #[arg(value_name = "FILE")]
+    pub backup: PathBuf,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short)]
+    pub yes: bool,
 }

@@ -19,8 +19,8 @@ use crate::args::{
     AuthorizeArgs, Cli, Command, ComposeArgs, CreateArgs, ListArgs, NumbersCommand, SortArg,
     StatusArg, UpdateArgs,
 };
-use crate::error::{CliError, CliResult, EXIT_DENIED, EXIT_OK};
-use crate::{export, output, parse, secret_input};
+use crate::error::{CliError, CliResult, EXIT_DENIED, EXIT_FAILURE, EXIT_OK};
+use crate::{export, maintenance, output, parse, secret_input};
 
 /// The expiry of a token created without an expiry flag: the desktop app's default duration.
 const DEFAULT_EXPIRY_DAYS: u32 = 30;
@@ -32,6 +32,8 @@ pub enum Outcome {
     Done,
     /// `authorize` denied the payment.
     Denied,
+    /// `check` found damage.
+    Damaged,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
         match self {
             Outcome::Done => EXIT_OK,
             Outcome::Denied => EXIT_DENIED,
+            Outcome::Damaged => EXIT_FAILURE,
         }
     }
 }
@@ -57,6 +60,13 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
             output::stdout_line(&output::catalog_text(&catalog))
         }
         .map(|()| Outcome::Done);
+    }
+    // These three work on the database file itself; restore must not hold it open.
+    match &cli.command {
+        Command::Backup(args) => return maintenance::backup(cli.db.clone(), args, json),
+        Command::Restore(args) => return maintenance::restore(cli.db.clone(), args, json),
+        Command::Check => return maintenance::check(cli.db.clone(), json),
+        _ => {}
     }
     let mut registry = open_registry(cli.db.clone())?;
     match &cli.command {
@@ -92,7 +102,9 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
             }
             Ok(Outcome::Done)
         }
-        Command::Catalog => Ok(Outcome::Done),
+        Command::Catalog | Command::Backup(_) | Command::Restore(_) | Command::Check => {
+            Ok(Outcome::Done)
+        }
     }
 }
 
@@ -103,18 +115,37 @@ fn resolve(registry: &Registry, id_or_name: &str) -> CliResult<String> {
             "not_found",
             format!(
                 "no token has the id or name '{}' (a revoked token is named by its id; see: clapay-tokens-cli list --status all)",
-                id_or_name.trim()
+                shortened(id_or_name.trim())
             ),
         ),
         other => CliError::Core(other),
     })
 }
 
+/// At most 60 characters of what a person typed, for quoting it in a message.
+fn shortened(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(59).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// Refuses an empty phone before the core is asked about it (it would say " is not whitelisted").
+fn phone_given(phone: &str) -> CliResult<()> {
+    if phone.trim().is_empty() {
+        return Err(CliError::input(
+            "invalid_phone",
+            "the phone number is empty; give it as stored (+225...) or as typed nationally",
+        ));
+    }
+    Ok(())
+}
+
 fn open_registry(db: Option<PathBuf>) -> CliResult<Registry> {
-    let path = match db.filter(|path| !path.as_os_str().is_empty()) {
-        Some(path) => path,
-        None => Registry::default_db_path()?,
-    };
+    let path = maintenance::db_path(db)?;
     Ok(Registry::open(&path, Catalog::embedded())?)
 }
 
@@ -368,6 +399,7 @@ fn numbers(
         }
         NumbersCommand::Disable(target) | NumbersCommand::Enable(target) => {
             let enabled = matches!(command, NumbersCommand::Enable(_));
+            phone_given(&target.phone)?;
             let id = resolve(registry, &target.token)?;
             let details = registry.set_number_enabled(&id, &target.phone, enabled, now)?;
             let state = if enabled { "Enabled" } else { "Disabled" };
@@ -379,6 +411,7 @@ fn numbers(
             confirm(&details, json, &message)
         }
         NumbersCommand::Remove(target) => {
+            phone_given(&target.phone)?;
             let id = resolve(registry, &target.token)?;
             let details = registry.remove_number(&id, &target.phone, now)?;
             let message = format!(

@@ -9,6 +9,7 @@ mod args;
 mod commands;
 mod error;
 mod export;
+mod maintenance;
 mod output;
 mod parse;
 mod secret_input;
@@ -41,21 +42,39 @@ fn report(error: &CliError, json: bool) {
             serde_json::json!({ "error": { "kind": error.kind(), "message": error.to_string() } });
         output::note(&value.to_string());
     } else {
-        output::note(&format!("error: {error}"));
+        // One line, and no control or bidi character reaches the terminal: messages quote what
+        // the user typed, which may hold a newline, an escape sequence or a right-to-left override.
+        output::note(&format!("error: {}", output::printable(&error.to_string())));
     }
 }
 
-/// clap's own errors: help and version exit 0; usage mistakes exit 2 (clap's default), in JSON
-/// when `--json` was asked for.
+/// clap's own errors: help and version exit 0; usage mistakes exit 2 (clap's default) as one line
+/// (`error: ...`, with clap's tip if it has one), or in JSON when `--json` was asked for.
 fn usage_error(error: clap::Error) -> ExitCode {
-    let json_requested = std::env::args_os().skip(1).any(|arg| arg == "--json");
-    if !error.use_stderr() || !json_requested {
-        // Prints help or version on stdout, or the usage error on stderr, and exits as clap does.
+    if !error.use_stderr() {
+        // Prints help or version on stdout and exits 0.
         error.exit();
     }
+    let json_requested = std::env::args_os().skip(1).any(|arg| arg == "--json");
     let rendered = error.render().to_string();
-    let first_line = rendered.lines().next().unwrap_or("invalid usage");
-    let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
-    report(&CliError::input("usage", message), true);
+    let first_line = rendered
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("invalid usage");
+    let mut message = first_line
+        .strip_prefix("error: ")
+        .unwrap_or(first_line)
+        .to_string();
+    for tip in rendered
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("tip: "))
+    {
+        message.push_str(&format!(" ({tip})"));
+    }
+    if !json_requested {
+        message.push_str("; see --help");
+    }
+    report(&CliError::input("usage", message), json_requested);
     ExitCode::from(EXIT_INVALID_INPUT)
 }

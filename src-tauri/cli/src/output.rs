@@ -43,6 +43,37 @@ pub fn note(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
+/// `text` with control characters and invisible direction or zero-width marks escaped (`\n`,
+/// `\u{1b}`, `\u{202e}`), so a message that quotes user input stays on one line, cannot send
+/// escape sequences to the terminal and cannot reorder what it shows.
+pub fn printable(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            '\t' => shown.push_str("\\t"),
+            c if c.is_control() || is_invisible_format(c) => {
+                shown.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => shown.push(c),
+        }
+    }
+    shown
+}
+
+/// Bidi embeddings, overrides and isolates, direction marks, zero-width characters and the BOM.
+fn is_invisible_format(character: char) -> bool {
+    matches!(
+        character,
+        '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}'
+    )
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> CliResult<()> {
     let text = serde_json::to_string_pretty(value).map_err(|error| CliError::Io {
@@ -349,6 +380,14 @@ mod tests {
             table(&["X", "Y"], &rows),
             "X    Y\na    bb\nccc  d",
             "columns line up two spaces apart"
+        );
+    }
+
+    #[test]
+    fn printable_escapes_controls_and_direction_marks() {
+        assert_eq!(
+            printable("a\nb\u{1b}[31m\u{202e}c\u{200b}d, Côte d'Ivoire"),
+            "a\\nb\\u{1b}[31m\\u{202e}c\\u{200b}d, Côte d'Ivoire"
         );
     }
 
