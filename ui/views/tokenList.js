@@ -120,14 +120,26 @@ export function mount(container, { navigate }) {
       load();
       return;
     }
-    render(result);
+    // No current token may still mean revoked ones exist: then the filter must stay reachable.
+    let revokedOnly = false;
+    if (result.total === 0 && query.status === 'current' && query.search.trim() === '') {
+      try {
+        const everything = await api.listTokens({ query: { status: 'all', search: null, sort: query.sort, descending: query.descending, offset: 0, limit: 1 } });
+        revokedOnly = everything.total > 0;
+      } catch {
+        revokedOnly = false;
+      }
+      if (!alive || seq !== requestSeq) return;
+    }
+    render(result, revokedOnly);
     reportListRendered();
   }
 
-  function render({ items, total }) {
+  function render({ items, total }, revokedOnly = false) {
     const filtered = query.status !== 'current' || query.search.trim() !== '';
-    // With no token at all there is nothing to search: the empty state stands alone.
-    toolbar.hidden = total === 0 && !filtered;
+    // With no token at all there is nothing to search: the empty state stands alone. With only
+    // revoked tokens it invites a new one, and the toolbar keeps the revoked filter reachable.
+    toolbar.hidden = total === 0 && !filtered && !revokedOnly;
     if (total === 0 && !filtered) {
       replaceChildren(tableArea, emptyState(navigate));
       return;

@@ -23,28 +23,32 @@ pub const DB_ENV: &str = "CLAPAY_TOKENS_DB";
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The migrations, in order. Append only: never edit a released step, add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_list_indexes.sql"),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The app's identifier in tauri.conf.json. Tauri keeps the settings, the imported catalog and
+/// the logs in `<OS data dir>/<identifier>`; the database goes beside them so that one folder
+/// holds everything a merchant must back up.
+pub const APP_IDENTIFIER: &str = "app.clapay.tokens";
+
 /// The database path: `CLAPAY_TOKENS_DB` if set, else `tokens.db` in the OS app-data dir
-/// (`~/.local/share/clapay-tokens` on Linux, `%APPDATA%\ClaPay\ClaPay Tokens\data` on Windows,
-/// `~/Library/Application Support/app.clapay.tokens` on macOS).
+/// (`~/.local/share/app.clapay.tokens` on Linux, `%APPDATA%\app.clapay.tokens` on Windows,
+/// `~/Library/Application Support/app.clapay.tokens` on macOS), where the desktop app and the CLI
+/// both find it.
 pub fn default_db_path() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(DB_ENV).filter(|value| !value.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let dirs =
-        directories::ProjectDirs::from("app", "ClaPay", "ClaPay Tokens").ok_or_else(|| {
-            Error::Io {
-                context: format!(
-                    "no home directory to keep the database in; set {DB_ENV} to a file path"
-                ),
-                source: std::io::Error::from(std::io::ErrorKind::NotFound),
-            }
-        })?;
-    Ok(dirs.data_dir().join("tokens.db"))
+    let dirs = directories::BaseDirs::new().ok_or_else(|| Error::Io {
+        context: format!("no home directory to keep the database in; set {DB_ENV} to a file path"),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    })?;
+    Ok(dirs.data_dir().join(APP_IDENTIFIER).join("tokens.db"))
 }
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -90,8 +94,9 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
     }
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
-    // Larger page cache: a token lookup stays in memory at 100,000 tokens (see BENCHMARKS.md).
-    connection.pragma_update(None, "cache_size", -16_384)?;
+    // Larger page cache (64 MiB, allocated only as pages are read): token lookups and the list's
+    // indexes stay in memory at 100,000 tokens (see BENCHMARKS.md).
+    connection.pragma_update(None, "cache_size", -65_536)?;
     connection.set_prepared_statement_cache_capacity(64);
 
     let check: String = connection
@@ -364,6 +369,10 @@ mod tests {
         );
         std::env::remove_var(DB_ENV);
         let fallback = default_db_path().expect("path");
-        assert!(fallback.ends_with("tokens.db"), "{}", fallback.display());
+        assert!(
+            fallback.ends_with("app.clapay.tokens/tokens.db"),
+            "the app's own data folder: {}",
+            fallback.display()
+        );
     }
 }
