@@ -120,8 +120,9 @@ pub fn list_backups(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// `tokens-YYYYMMDD-HHMMSS.db`, digits where the pattern has letters.
-fn is_backup_name(name: &str) -> bool {
+/// True for the names [`rotate`] gives its backups: `tokens-YYYYMMDD-HHMMSS.db`, digits where the
+/// pattern has letters (so never a path with a separator).
+pub fn is_backup_name(name: &str) -> bool {
     let Some(stamp) = name
         .strip_prefix("tokens-")
         .and_then(|rest| rest.strip_suffix(".db"))

@@ -68,6 +68,21 @@ impl Registry {
         })
     }
 
+    /// Opens the database at `path` read-only, without checking or migrating it
+    /// ([`db::open_read_only`]): the app uses it to show what is left of a database that failed
+    /// its integrity check until a backup is restored. Every write through it fails with a
+    /// storage error, so a caller should refuse writes before making them.
+    pub fn open_read_only(path: &Path, catalog: Arc<Catalog>) -> Result<Registry> {
+        Ok(Registry {
+            connection: db::open_read_only(path)?,
+            catalog,
+            rng: SystemRandom::new(),
+            path: Some(path.to_path_buf()),
+            // No writer: usage cannot be recorded on a read-only file.
+            usage: usage::UsageRecorder::new(None),
+        })
+    }
+
     /// A registry on a private in-memory database (tests and benchmarks).
     pub fn open_in_memory(catalog: Arc<Catalog>) -> Result<Registry> {
         Ok(Registry {

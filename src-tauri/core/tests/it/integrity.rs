@@ -153,3 +153,27 @@ fn the_read_only_open_refuses_what_is_not_a_database() {
         "{missing}"
     );
 }
+
+#[test]
+fn a_read_only_registry_lists_what_is_left_and_refuses_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = real_database(dir.path());
+    let before = std::fs::read(&path).expect("read");
+    let mut registry = Registry::open_read_only(&path, Catalog::embedded()).expect("open");
+    let page = registry
+        .list_tokens(&clapay_core::ListQuery::default(), now())
+        .expect("a read-only registry lists tokens");
+    assert_eq!(page.total, 60, "every token of the file is readable");
+    let refused = registry.create_token(&new_token("one more"), now());
+    assert!(
+        matches!(refused, Err(clapay_core::Error::Storage(_))),
+        "a write through a read-only registry fails: {:?}",
+        refused.map(|created| created.token.summary.id)
+    );
+    drop(registry);
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        before,
+        "the file is byte for byte unchanged"
+    );
+}
