@@ -48,6 +48,7 @@ fn create_json_has_the_token_fields_and_the_secret() {
         );
     }
     let secret = created["secret"].as_str().expect("secret");
+    crate::support::record_secret(secret);
     assert!(
         secret.starts_with("clp_") && secret.len() == 53,
         "a well-formed secret"

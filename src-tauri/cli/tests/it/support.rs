@@ -7,6 +7,23 @@ use assert_cmd::Command;
 use rusqlite::types::Value;
 use tempfile::TempDir;
 
+/// The leak ledger of `make test` (scripts/leak_scan.py): while it is set, every secret a test
+/// sees is appended to it and the test folders are kept, so the scan can search them afterwards.
+const LEDGER_ENV: &str = "CLAPAY_LEAK_LEDGER";
+
+/// Records a secret the CLI printed, if a leak scan will run.
+pub fn record_secret(secret: &str) {
+    use std::io::Write;
+    if let Some(ledger) = std::env::var_os(LEDGER_ENV) {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(ledger)
+            .and_then(|mut file| writeln!(file, "{secret}"))
+            .expect("the leak ledger is writable");
+    }
+}
+
 /// The path of the binary under test.
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_clapay-tokens-cli")
@@ -22,7 +39,9 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn new() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let mut dir = tempfile::tempdir().expect("temp dir");
+        // During `make test` the folder (database, WAL, backups) is kept for the leak scan.
+        dir.disable_cleanup(std::env::var_os(LEDGER_ENV).is_some());
         let path = dir.path().join("tokens.db");
         TestDb { dir, path }
     }
@@ -66,7 +85,9 @@ impl TestDb {
             "create {name} must succeed: {}",
             stderr(&output)
         );
-        stdout(&output).trim().to_string()
+        let secret = stdout(&output).trim().to_string();
+        record_secret(&secret);
+        secret
     }
 
     /// Runs `--json authorize` with the secret on stdin; returns the exit code and the decision.
