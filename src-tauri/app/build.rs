@@ -25,6 +25,9 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "update_settings",
     "ui_ready",
+    "backup_now",
+    "list_backups",
+    "restore_backup",
 ];
 
 fn main() {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use clapay_core::{Catalog, Registry};
+use clapay_core::Catalog;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
@@ -12,9 +12,8 @@ use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 use crate::clipboard::tests::MemoryClipboard;
 use crate::clipboard::SecretClipboard;
-use crate::error::CommandError;
 use crate::settings::Settings;
-use crate::state::{load_catalog, AppPaths, AppState};
+use crate::state::{load_catalog, AppPaths, AppState, Database};
 
 /// The leak ledger of `make test` (scripts/leak_scan.py): while it is set, each secret a test sees
 /// is appended to it and the test's folder is kept, so the scan searches the database, WAL,
@@ -34,14 +33,14 @@ fn record_secret(secret: &str) {
 }
 
 /// A test folder, kept for the leak scan while it runs and deleted otherwise.
-struct ScanDir(Option<tempfile::TempDir>);
+pub(crate) struct ScanDir(Option<tempfile::TempDir>);
 
 impl ScanDir {
-    fn new() -> ScanDir {
+    pub(crate) fn new() -> ScanDir {
         ScanDir(Some(tempfile::tempdir().expect("temp dir")))
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.0.as_ref().expect("the folder lives until drop").path()
     }
 }
@@ -56,23 +55,24 @@ impl Drop for ScanDir {
     }
 }
 
-struct Harness {
+pub(crate) struct Harness {
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
     clipboard: MemoryClipboard,
-    paths: AppPaths,
+    pub(crate) paths: AppPaths,
 }
 
-fn harness(dir: &Path) -> Harness {
+/// The app on `dir/data/tokens.db`, opened as the real start opens it (integrity check first).
+pub(crate) fn harness(dir: &Path) -> Harness {
     let paths = AppPaths {
         db: dir.join("data/tokens.db"),
         settings: dir.join("config/settings.json"),
         catalog: dir.join("data/catalog.json"),
     };
-    let registry = Registry::open(&paths.db, Catalog::embedded()).map_err(CommandError::from);
+    let database = Database::open(&paths.db, Catalog::embedded());
     let clipboard = MemoryClipboard::default();
-    let state = AppState::new(
-        registry,
+    let state = AppState::with_database(
+        database,
         SecretClipboard::spawn(clipboard.factory()).expect("clipboard thread starts"),
         Settings::default(),
         paths.clone(),
@@ -95,7 +95,7 @@ fn harness(dir: &Path) -> Harness {
 }
 
 impl Harness {
-    fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+    pub(crate) fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
         let request = InvokeRequest {
             cmd: command.into(),
             callback: CallbackFn(0),
@@ -115,7 +115,7 @@ impl Harness {
     }
 }
 
-fn new_token_request(name: &str) -> Value {
+pub(crate) fn new_token_request(name: &str) -> Value {
     json!({ "request": {
         "name": name,
         "description": "Shop checkout",

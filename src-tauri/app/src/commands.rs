@@ -18,9 +18,10 @@ use serde::{Serialize, Serializer};
 use tauri::{AppHandle, Runtime, State};
 use zeroize::Zeroizing;
 
+use crate::backups::{self, BackupEntry, BackupTaken, Restored};
 use crate::error::CommandError;
 use crate::settings::{self, Settings};
-use crate::state::{save_catalog, AppState};
+use crate::state::{load_catalog, save_catalog, AppState};
 
 /// `app_info` result.
 #[derive(Debug, Serialize)]
@@ -29,6 +30,8 @@ pub struct AppInfo {
     db_path: String,
     catalog_version: String,
     locale: String,
+    /// The first problem of a failed start-up integrity check (the database is then read-only).
+    integrity_problem: Option<String>,
 }
 
 /// A catalog shared with the registry, serialized as the catalog itself.
@@ -68,14 +71,21 @@ pub async fn app_info<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<AppInfo, CommandError> {
-    let catalog_version = state
-        .with_registry(|registry| Ok(registry.catalog().version.clone()))
+    let (catalog_version, integrity_problem) = state
+        .with_database_slot(|database| {
+            let registry = database.registry.as_ref().map_err(Clone::clone)?;
+            Ok((
+                registry.catalog().version.clone(),
+                database.integrity_problem.clone(),
+            ))
+        })
         .await?;
     Ok(AppInfo {
         version: app.package_info().version.to_string(),
         db_path: state.paths.db.display().to_string(),
         catalog_version,
         locale: sys_locale::get_locale().unwrap_or_else(|| "en-US".to_owned()),
+        integrity_problem,
     })
 }
 
@@ -152,7 +162,7 @@ pub async fn create_token(
     request: NewToken,
 ) -> Result<CreatedTokenResponse, CommandError> {
     let created = state
-        .with_registry(move |registry| registry.create_token(&request, Utc::now()))
+        .with_writable_registry(move |registry| registry.create_token(&request, Utc::now()))
         .await?;
     // `to_owned` allocates exactly the secret's length: no reallocation leaves a stray copy.
     let secret = Zeroizing::new(created.secret.expose_secret().to_owned());
@@ -197,7 +207,7 @@ pub async fn update_token(
     changes: TokenChanges,
 ) -> Result<TokenDetails, CommandError> {
     state
-        .with_registry(move |registry| registry.update_token(&id, &changes, Utc::now()))
+        .with_writable_registry(move |registry| registry.update_token(&id, &changes, Utc::now()))
         .await
 }
 
@@ -208,7 +218,7 @@ pub async fn revoke_token(
     id: String,
 ) -> Result<TokenDetails, CommandError> {
     state
-        .with_registry(move |registry| registry.revoke_token(&id, Utc::now()))
+        .with_writable_registry(move |registry| registry.revoke_token(&id, Utc::now()))
         .await
 }
 
@@ -221,7 +231,7 @@ pub async fn set_composition(
     confirm_remove_numbers: bool,
 ) -> Result<TokenDetails, CommandError> {
     state
-        .with_registry(move |registry| {
+        .with_writable_registry(move |registry| {
             registry.set_composition(&id, &composition, confirm_remove_numbers, Utc::now())
         })
         .await
@@ -248,7 +258,9 @@ pub async fn add_number(
     phone: String,
 ) -> Result<TokenDetails, CommandError> {
     state
-        .with_registry(move |registry| registry.add_number(&id, &country, &phone, Utc::now()))
+        .with_writable_registry(move |registry| {
+            registry.add_number(&id, &country, &phone, Utc::now())
+        })
         .await
 }
 
@@ -261,7 +273,7 @@ pub async fn set_number_enabled(
     enabled: bool,
 ) -> Result<TokenDetails, CommandError> {
     state
-        .with_registry(move |registry| {
+        .with_writable_registry(move |registry| {
             registry.set_number_enabled(&id, &number, enabled, Utc::now())
         })
         .await
@@ -275,7 +287,7 @@ pub async fn remove_number(
     number: String,
 ) -> Result<TokenDetails, CommandError> {
     state
-        .with_registry(move |registry| registry.remove_number(&id, &number, Utc::now()))
+        .with_writable_registry(move |registry| registry.remove_number(&id, &number, Utc::now()))
         .await
 }
 
@@ -286,7 +298,7 @@ pub async fn authorize(
     request: AuthorizeRequest,
 ) -> Result<Decision, CommandError> {
     state
-        .with_registry(move |registry| registry.authorize(&request, Utc::now()))
+        .with_writable_registry(move |registry| registry.authorize(&request, Utc::now()))
         .await
 }
 
@@ -317,4 +329,43 @@ pub async fn update_settings<R: Runtime>(
 pub async fn ui_ready(millis: f64) -> Result<(), CommandError> {
     log::info!("ui-ready millis={millis:.0}");
     Ok(())
+}
+
+/// Writes a rolling backup now (Settings, "Back up now"); refused while the database is open
+/// read-only.
+#[tauri::command]
+pub async fn backup_now(state: State<'_, AppState>) -> Result<BackupTaken, CommandError> {
+    let db_path = state.paths.db.clone();
+    state
+        .with_database_slot(move |database| backups::take(database, &db_path, Utc::now()))
+        .await
+}
+
+/// The rolling backups, newest first.
+#[tauri::command]
+pub async fn list_backups(state: State<'_, AppState>) -> Result<Vec<BackupEntry>, CommandError> {
+    let dir = backups::backups_dir(&state.paths.db);
+    tauri::async_runtime::spawn_blocking(move || backups::list(&dir))
+        .await
+        .map_err(|error| CommandError::internal(format!("The backup task failed: {error}")))?
+}
+
+/// Replaces the database with one of the rolling backups and reopens it; the replaced database
+/// is kept as `<db>.before-restore`.
+#[tauri::command]
+pub async fn restore_backup(
+    state: State<'_, AppState>,
+    file: String,
+) -> Result<Restored, CommandError> {
+    let db_path = state.paths.db.clone();
+    let catalog_path = state.paths.catalog.clone();
+    state
+        .with_database_slot(move |database| {
+            let catalog = match &database.registry {
+                Ok(registry) => Arc::clone(registry.catalog()),
+                Err(_) => load_catalog(&catalog_path),
+            };
+            backups::restore(database, &db_path, catalog, &file)
+        })
+        .await
 }

@@ -46,6 +46,28 @@ impl CommandError {
         }
     }
 
+    /// A write refused because the database failed its start-up integrity check and is open
+    /// read-only; `problem` is the first thing the check found.
+    pub fn read_only(problem: &str) -> Self {
+        CommandError {
+            kind: "read_only",
+            message: format!(
+                "The database failed its integrity check ({problem}), so it is open read-only and \
+                 nothing can be changed: restore a backup from Settings"
+            ),
+            field: None,
+        }
+    }
+
+    /// Something the UI named (a backup file) does not exist.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        CommandError {
+            kind: "not_found",
+            message: message.into(),
+            field: None,
+        }
+    }
+
     /// Anything the user cannot act on (a poisoned lock, a failed background task, a settings file
     /// that cannot be written).
     pub fn internal(message: impl Into<String>) -> Self {

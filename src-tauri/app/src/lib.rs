@@ -12,6 +12,7 @@
 //!   event;
 //! - the clipboard is cleared when the app exits if it still holds a secret we put there.
 
+pub mod backups;
 pub mod clipboard;
 pub mod commands;
 pub mod error;
@@ -20,6 +21,8 @@ pub mod state;
 
 #[cfg(test)]
 mod command_tests;
+#[cfg(test)]
+mod reliability_tests;
 
 use std::time::Duration;
 
@@ -29,7 +32,7 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
 use crate::clipboard::{SecretClipboard, SystemClipboard};
 use crate::error::CommandError;
-use crate::state::{load_catalog, AppPaths, AppState};
+use crate::state::{load_catalog, AppPaths, AppState, Database};
 
 /// The label of the one window (tauri.conf.json, capability `main-window`).
 pub const MAIN_WINDOW: &str = "main";
@@ -57,6 +60,9 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         commands::get_settings,
         commands::update_settings,
         commands::ui_ready,
+        commands::backup_now,
+        commands::list_backups,
+        commands::restore_backup,
     ]
 }
 
@@ -110,9 +116,10 @@ fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Opens the database, the settings and the catalog, and starts the clipboard owner. A database
-/// that cannot be opened (unwritable folder, a file from a newer version) does not stop the app:
-/// the window opens and shows the reason.
+/// Opens the database, the settings and the catalog, and starts the clipboard owner and the daily
+/// backup thread. A database that cannot be opened (unwritable folder, a file from a newer
+/// version) does not stop the app: the window opens and shows the reason. A database that fails
+/// its integrity check is opened read-only and the window says so.
 fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::error::Error>> {
     let db_path = Registry::default_db_path();
     let paths = AppPaths {
@@ -122,15 +129,20 @@ fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::e
     };
     let settings = settings::load(app, &paths.settings);
     let catalog = load_catalog(&paths.catalog);
-    let registry = db_path
-        .and_then(|path| Registry::open(&path, catalog))
-        .map_err(|error| {
-            log::error!("database {} cannot be opened: {error}", paths.db.display());
-            CommandError::from(error)
-        });
-    if registry.is_ok() {
-        log::info!("database {}", paths.db.display());
-    }
+    let database = match db_path {
+        Ok(path) => Database::open(&path, catalog),
+        Err(error) => {
+            log::error!("no database path: {error}");
+            Database {
+                registry: Err(CommandError::from(error)),
+                integrity_problem: None,
+            }
+        }
+    };
     let clipboard = SecretClipboard::spawn(Box::new(SystemClipboard::open))?;
-    Ok(AppState::new(registry, clipboard, settings, paths))
+    let state = AppState::with_database(database, clipboard, settings, paths);
+    if !state.paths.db.as_os_str().is_empty() {
+        backups::spawn_daily(state.database(), state.paths.db.clone())?;
+    }
+    Ok(state)
 }

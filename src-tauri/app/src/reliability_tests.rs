@@ -1,0 +1,287 @@
+//! Command-level tests of the reliability features with the mock runtime: a database that fails
+//! its start-up integrity check is open read-only (writes refused with `read_only`, reads served),
+//! and backups are taken, listed and restored through the commands.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
+
+use clapay_core::{backup, Catalog, Registry};
+use serde_json::{json, Value};
+
+use crate::command_tests::{harness, new_token_request, ScanDir};
+
+/// A real database of 60 tokens at `dir/data/tokens.db`, closed (its WAL folded in).
+fn real_database(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("data/tokens.db");
+    std::fs::create_dir_all(dir.join("data")).expect("data dir");
+    let mut registry = Registry::open(&path, Catalog::embedded()).expect("open");
+    for index in 0..60 {
+        let mut request: clapay_core::NewToken =
+            serde_json::from_value(new_token_request(&format!("shop {index}"))["request"].clone())
+                .expect("a valid request");
+        request.description = format!("{index} ").repeat(150).chars().take(900).collect();
+        registry
+            .create_token(&request.clone(), chrono::Utc::now())
+            .expect("create");
+    }
+    drop(registry);
+    path
+}
+
+/// Overwrites one whole page in the middle of the file with garbage.
+pub(crate) fn damage_middle_page(path: &Path) {
+    let bytes = std::fs::read(path).expect("read");
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    let pages = bytes.len() / page_size;
+    assert!(pages >= 8, "the database spans {pages} pages");
+    let garbage: Vec<u8> = (0..page_size)
+        .map(|i| (i * 151 % 251) as u8 ^ 0x5a)
+        .collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open for damage");
+    file.seek(SeekFrom::Start(((pages / 2) * page_size) as u64))
+        .expect("seek");
+    file.write_all(&garbage).expect("write garbage");
+    file.sync_all().expect("sync");
+}
+
+fn assert_read_only(error: &Value, command: &str) {
+    assert_eq!(
+        error["kind"], "read_only",
+        "{command} on a damaged database is refused as read-only: {error}"
+    );
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("integrity check")
+            && message.contains("read-only")
+            && message.contains("restore a backup from Settings")
+            && !message.contains('\n'),
+        "{command}: the message says why and what to do, on one line: {message}"
+    );
+}
+
+fn first_token_id(harness: &crate::command_tests::Harness) -> Option<String> {
+    let page = harness
+        .invoke(
+            "list_tokens",
+            json!({ "query": { "status": "all", "search": null, "sort": "created_at",
+                               "descending": false, "offset": 0, "limit": 5 } }),
+        )
+        .ok()?;
+    page["items"][0]["id"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
+    let dir = ScanDir::new();
+    let path = real_database(dir.path());
+    damage_middle_page(&path);
+    let before = std::fs::read(&path).expect("read");
+    let harness = harness(dir.path());
+
+    let info = harness
+        .invoke("app_info", json!({}))
+        .expect("app_info answers on a damaged database");
+    let problem = info["integrity_problem"].as_str().unwrap_or_default();
+    assert!(
+        !problem.is_empty(),
+        "app_info tells the UI what the check found: {info}"
+    );
+    // Reads: the first page of the list (the damage is in the middle) and one token.
+    let id = first_token_id(&harness).expect("the first tokens are still listed");
+    let token = harness
+        .invoke("get_token", json!({ "id": id }))
+        .expect("a token is readable");
+    assert_eq!(token["name"], "shop 0");
+    harness
+        .invoke("get_catalog", json!({}))
+        .expect("the catalog is readable");
+    harness
+        .invoke("list_backups", json!({}))
+        .expect("the backups can be listed");
+
+    let writes = [
+        ("create_token", new_token_request("one more")),
+        (
+            "update_token",
+            json!({ "id": id, "changes": { "name": "renamed" } }),
+        ),
+        ("revoke_token", json!({ "id": id })),
+        (
+            "set_composition",
+            json!({ "id": id, "composition": [{ "country": "SN", "operator": "WAVE", "method": "MERCHANT" }],
+                    "confirmRemoveNumbers": true }),
+        ),
+        (
+            "add_number",
+            json!({ "id": id, "country": "CI", "phone": "0707070707" }),
+        ),
+        (
+            "set_number_enabled",
+            json!({ "id": id, "number": "+2250707070707", "enabled": false }),
+        ),
+        (
+            "remove_number",
+            json!({ "id": id, "number": "+2250707070707" }),
+        ),
+        (
+            "authorize",
+            json!({ "request": { "secret": "clp_x", "country": "CI", "operator": "OM",
+                                 "method": "MERCHANT", "phone": null } }),
+        ),
+        ("backup_now", json!({})),
+    ];
+    for (command, args) in writes {
+        let error = harness
+            .invoke(command, args)
+            .expect_err("a write on a read-only database fails");
+        assert_read_only(&error, command);
+    }
+    drop(harness);
+    assert!(
+        std::fs::read(&path).expect("read") == before,
+        "the damaged file is left byte for byte as it was"
+    );
+    assert!(
+        !crate::backups::backups_dir(&path).exists(),
+        "no backup of a damaged database is written"
+    );
+}
+
+#[test]
+fn a_backup_taken_listed_and_restored_brings_a_revoked_token_back() {
+    let dir = ScanDir::new();
+    let harness = harness(dir.path());
+    let created = harness
+        .invoke("create_token", new_token_request("Checkout"))
+        .expect("created");
+    let id = created["token"]["id"].as_str().expect("id").to_owned();
+
+    let taken = harness.invoke("backup_now", json!({})).expect("backed up");
+    let path = taken["path"].as_str().expect("a path");
+    assert!(
+        Path::new(path).is_file() && path.contains("backups"),
+        "{taken}"
+    );
+    assert!(taken["at"].as_str().is_some(), "the time is given: {taken}");
+    let listed = harness.invoke("list_backups", json!({})).expect("listed");
+    let entries = listed.as_array().expect("a list");
+    assert_eq!(entries.len(), 1, "{listed}");
+    assert_eq!(entries[0]["file"], taken["file"]);
+    assert!(entries[0]["size"].as_u64().unwrap_or(0) > 0, "{listed}");
+
+    let revoked = harness
+        .invoke("revoke_token", json!({ "id": id }))
+        .expect("revoked");
+    assert_eq!(revoked["status"], "REVOKED");
+
+    let restored = harness
+        .invoke("restore_backup", json!({ "file": taken["file"] }))
+        .expect("restored");
+    assert!(
+        restored["before_restore"]
+            .as_str()
+            .is_some_and(|kept| kept.ends_with(".before-restore") && Path::new(kept).is_file()),
+        "the replaced database is kept: {restored}"
+    );
+    let token = harness
+        .invoke("get_token", json!({ "id": id }))
+        .expect("readable after the restore");
+    assert_eq!(
+        token["status"], "ACTIVE",
+        "the backup's token is active again"
+    );
+    // The reopened database is writable.
+    harness
+        .invoke("create_token", new_token_request("After restore"))
+        .expect("writes work after a restore");
+}
+
+#[test]
+fn a_restore_of_a_name_that_is_not_a_backup_is_refused_and_changes_nothing() {
+    let dir = ScanDir::new();
+    let harness = harness(dir.path());
+    harness
+        .invoke("create_token", new_token_request("Checkout"))
+        .expect("created");
+    for file in [
+        "../tokens.db",
+        "tokens-20260101-000000.db",
+        "/etc/passwd",
+        "",
+        "tokens-2026010-0000000.db",
+    ] {
+        let error = harness
+            .invoke("restore_backup", json!({ "file": file }))
+            .expect_err("not a backup");
+        assert_eq!(error["kind"], "not_found", "{file:?}: {error}");
+    }
+    let page = harness
+        .invoke(
+            "list_tokens",
+            json!({ "query": { "status": "all", "search": null, "sort": "created_at",
+                               "descending": false, "offset": 0, "limit": 5 } }),
+        )
+        .expect("the database still works");
+    assert_eq!(page["total"], 1);
+}
+
+#[test]
+fn restoring_a_backup_over_a_damaged_database_makes_it_writable_again() {
+    let dir = ScanDir::new();
+    let path = real_database(dir.path());
+    {
+        let registry = Registry::open(&path, Catalog::embedded()).expect("open");
+        backup::rotate(
+            &crate::backups::backups_dir(&path),
+            &registry,
+            chrono::Utc::now() - chrono::Duration::hours(3),
+            backup::KEEP_BACKUPS,
+        )
+        .expect("a backup from before the damage");
+    }
+    damage_middle_page(&path);
+    let harness = harness(dir.path());
+    assert!(harness.invoke("app_info", json!({})).expect("info")["integrity_problem"].is_string());
+    let listed = harness.invoke("list_backups", json!({})).expect("listed");
+    let file = listed[0]["file"].clone();
+    harness
+        .invoke("restore_backup", json!({ "file": file }))
+        .expect("the sound backup replaces the damaged database");
+    let info = harness.invoke("app_info", json!({})).expect("info");
+    assert!(
+        info["integrity_problem"].is_null(),
+        "the restored database passed its check: {info}"
+    );
+    harness
+        .invoke("create_token", new_token_request("After restore"))
+        .expect("writes work again");
+    assert!(
+        Path::new(&format!("{}.before-restore", path.display())).is_file(),
+        "the damaged database is kept aside"
+    );
+}
+
+#[test]
+fn the_daily_backup_is_due_without_a_backup_or_after_a_day() {
+    use crate::backups::{due_in, BACKUP_INTERVAL};
+    let dir = ScanDir::new();
+    let backups = dir.path().join("backups");
+    let now = chrono::Utc::now();
+    assert!(due_in(&backups, now).is_zero(), "no folder: due now");
+    std::fs::create_dir_all(&backups).expect("dir");
+    let stamp =
+        |at: chrono::DateTime<chrono::Utc>| format!("tokens-{}.db", at.format("%Y%m%d-%H%M%S"));
+    std::fs::write(backups.join(stamp(now - chrono::Duration::hours(2))), b"x").expect("write");
+    let wait = due_in(&backups, now);
+    assert!(
+        wait > BACKUP_INTERVAL - std::time::Duration::from_secs(2 * 3600 + 5)
+            && wait <= BACKUP_INTERVAL - std::time::Duration::from_secs(2 * 3600 - 5),
+        "a 2-hour-old backup: the next one in about 22 hours, got {wait:?}"
+    );
+    std::fs::remove_file(backups.join(stamp(now - chrono::Duration::hours(2)))).expect("rm");
+    std::fs::write(backups.join(stamp(now - chrono::Duration::hours(25))), b"x").expect("write");
+    assert!(due_in(&backups, now).is_zero(), "a day-old backup: due now");
+}
