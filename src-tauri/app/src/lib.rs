@@ -22,6 +22,8 @@ pub mod state;
 #[cfg(test)]
 mod command_tests;
 #[cfg(test)]
+mod hardening_tests;
+#[cfg(test)]
 mod reliability_tests;
 
 use std::time::Duration;
