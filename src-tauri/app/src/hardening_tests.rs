@@ -209,12 +209,16 @@ fn build_rs_and_lib_rs_list_the_same_commands() {
         listed.len() >= 20,
         "COMMANDS parsed from build.rs: {listed:?}"
     );
-    for missing in registered.difference(&listed) {
-        panic!("{missing} is registered in lib.rs but missing from build.rs COMMANDS");
-    }
-    for missing in listed.difference(&registered) {
-        panic!("{missing} is in build.rs COMMANDS but not registered in lib.rs generate_handler!");
-    }
+    let only_registered: Vec<_> = registered.difference(&listed).collect();
+    assert!(
+        only_registered.is_empty(),
+        "registered in lib.rs but missing from build.rs COMMANDS: {only_registered:?}"
+    );
+    let only_listed: Vec<_> = listed.difference(&registered).collect();
+    assert!(
+        only_listed.is_empty(),
+        "in build.rs COMMANDS but not registered in lib.rs generate_handler!: {only_listed:?}"
+    );
 }
 
 /// The `features = [...]` of the `tauri` dependency line in a section of the root Cargo.toml.
@@ -248,15 +252,16 @@ fn tauri_has_no_devtools_and_no_unexpected_feature() {
     );
     let runtime = tauri_features(&manifest, "[dependencies]")
         .expect("Cargo.toml [dependencies] has a tauri line");
-    for feature in &runtime {
-        panic!(
-            "the tauri dependency enables the feature `{feature}`; the app needs none \
-             (devtools must never ship in a release build)"
-        );
-    }
+    assert!(
+        runtime.is_empty(),
+        "the tauri dependency enables the features {runtime:?}; the app needs none \
+         (devtools must never ship in a release build)"
+    );
     if let Some(test_only) = tauri_features(&manifest, "[dev-dependencies]") {
-        for feature in test_only.iter().filter(|feature| *feature != "test") {
-            panic!("the tauri dev-dependency enables the unexpected feature `{feature}`");
-        }
+        let unexpected: Vec<_> = test_only.iter().filter(|f| *f != "test").collect();
+        assert!(
+            unexpected.is_empty(),
+            "the tauri dev-dependency enables unexpected features {unexpected:?}"
+        );
     }
 }
