@@ -37,6 +37,7 @@ function saveAppliedSettings(settings) {
   state.settings = settings;
   setLanguage(settings.language, state.info.locale);
   applyTheme(settings.theme);
+  renderIntegrityBanner();
   firstRoute = true;
   route();
 }
@@ -77,6 +78,26 @@ function renderSidebar(active) {
       h('span', {}, t('nav.catalog', { version: state.info.catalog_version }))));
 }
 
+/** The read-only banner, shown while the database that failed its integrity check is open. */
+function renderIntegrityBanner() {
+  const app = document.getElementById('app');
+  document.getElementById('integrity-banner')?.remove();
+  const problem = state.info.integrity_problem;
+  app.classList.toggle('has-banner', Boolean(problem));
+  if (!problem) return;
+  app.prepend(h('div', { id: 'integrity-banner', class: 'alert alert-error integrity-banner', role: 'alert', testid: 'integrity-banner' },
+    icon('alert', { size: 18 }),
+    h('p', { testid: 'integrity-banner-text' }, t('integrity.banner', { problem })),
+    h('button', { type: 'button', class: 'btn btn-sm', testid: 'integrity-open-settings', onClick: () => navigate('#/settings') },
+      t('integrity.openSettings'))));
+}
+
+/** Called after a backup was restored: the database (and its integrity state) changed. */
+async function databaseReplaced() {
+  state.info = await api.appInfo();
+  renderIntegrityBanner();
+}
+
 function route() {
   if (cleanup) cleanup();
   cleanup = null;
@@ -85,7 +106,7 @@ function route() {
   const content = document.getElementById('content');
   content.replaceChildren();
   content.scrollTop = 0;
-  cleanup = current.view.mount(content, { params: current.params, navigate, applySettings: saveAppliedSettings }) || null;
+  cleanup = current.view.mount(content, { params: current.params, navigate, applySettings: saveAppliedSettings, databaseReplaced }) || null;
   // Move focus to the new page for keyboard and screen-reader users, except on the first paint.
   if (!firstRoute) content.focus({ preventScroll: true });
   firstRoute = false;
@@ -107,6 +128,7 @@ async function start() {
     return;
   }
   window.addEventListener('hashchange', route);
+  renderIntegrityBanner();
   route();
 }
 

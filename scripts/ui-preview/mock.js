@@ -394,7 +394,22 @@ const commands = {
     return { ...settings };
   },
   ui_ready: ({ millis }) => { window.__uiReadyMillis = millis; return null; },
+  backup_now: () => {
+    const at = new Date();
+    const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const backup = { file: `tokens-${stamp}.db`, at: at.toISOString(), size: 98304 };
+    backups = [backup, ...backups.filter((b) => b.file !== backup.file)].slice(0, 7);
+    return { file: backup.file, path: `/preview/backups/${backup.file}`, at: backup.at };
+  },
+  list_backups: () => backups.map((b) => ({ ...b })),
+  restore_backup: ({ file }) => {
+    if (!backups.some((b) => b.file === file)) throw new CommandError('not_found', `There is no backup named "${file}"`, null);
+    return { file, before_restore: '/preview/tokens.db.before-restore' };
+  },
 };
+
+// The preview's rolling backups (no real files).
+let backups = [];
 
 seed();
 

@@ -296,4 +296,22 @@ export default {
   'error.storage': 'The database could not be used (disk full, read-only or damaged)',
   'error.clipboard': 'The clipboard could not be used',
   'error.internal': 'Something went wrong',
+  'error.read_only': 'The database is open read-only because it failed its integrity check: restore a backup from Settings',
+
+  'integrity.banner': 'The database failed its integrity check: {problem}. It is open read-only. Restore a backup from Settings.',
+  'integrity.openSettings': 'Open Settings',
+
+  'backups.title': 'Backups',
+  'backups.help': 'A copy of the database is saved every day in the backups folder beside it; the {count} newest are kept.',
+  'backups.now': 'Back up now',
+  'backups.done': 'Backup saved',
+  'backups.empty': 'No backup yet',
+  'backups.listLabel': 'Available backups',
+  'backups.size': '{size} KB',
+  'backups.restore': 'Restore',
+  'backups.restoreNamed': 'Restore the backup of {date}',
+  'restore.title': 'Restore the backup of {date}?',
+  'restore.body': 'The database will be replaced by the backup of {date}. Tokens created or changed since then will no longer appear. The current database is kept beside it as a .before-restore file.',
+  'restore.confirm': 'Restore this backup',
+  'restore.done': 'The backup of {date} is restored',
 };

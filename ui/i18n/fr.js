@@ -296,4 +296,22 @@ export default {
   'error.storage': 'La base de données est inutilisable (disque plein, lecture seule ou fichier endommagé)',
   'error.clipboard': 'Le presse-papiers n’a pas pu être utilisé',
   'error.internal': 'Une erreur inattendue s’est produite',
+  'error.read_only': 'La base de données est ouverte en lecture seule car elle a échoué à la vérification d’intégrité : restaurez une sauvegarde depuis les Paramètres',
+
+  'integrity.banner': 'La base de données a échoué à la vérification d’intégrité : {problem}. Elle est ouverte en lecture seule. Restaurez une sauvegarde depuis les Paramètres.',
+  'integrity.openSettings': 'Ouvrir les Paramètres',
+
+  'backups.title': 'Sauvegardes',
+  'backups.help': 'Une copie de la base de données est enregistrée chaque jour dans le dossier backups à côté d’elle ; les {count} plus récentes sont conservées.',
+  'backups.now': 'Sauvegarder maintenant',
+  'backups.done': 'Sauvegarde enregistrée',
+  'backups.empty': 'Aucune sauvegarde pour l’instant',
+  'backups.listLabel': 'Sauvegardes disponibles',
+  'backups.size': '{size} Ko',
+  'backups.restore': 'Restaurer',
+  'backups.restoreNamed': 'Restaurer la sauvegarde du {date}',
+  'restore.title': 'Restaurer la sauvegarde du {date} ?',
+  'restore.body': 'La base de données sera remplacée par la sauvegarde du {date}. Les jetons créés ou modifiés depuis n’apparaîtront plus. La base actuelle est conservée à côté, dans un fichier .before-restore.',
+  'restore.confirm': 'Restaurer cette sauvegarde',
+  'restore.done': 'La sauvegarde du {date} est restaurée',
 };

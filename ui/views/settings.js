@@ -2,18 +2,19 @@
 import * as api from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
-import { t, formatNumber } from '../i18n.js';
+import { t, formatNumber, formatDateTime } from '../i18n.js';
 import { errorText } from '../format.js';
 import { state } from '../state.js';
 import { toast } from '../toast.js';
 import { field } from './fields.js';
+import { openRestoreModal } from './restoreModal.js';
 
 const DURATIONS = ['7', '30', '60', '90', '365', 'never'];
 
 const options = (values, current, label) =>
   values.map((value) => h('option', { value, selected: value === current }, label(value)));
 
-export function mount(container, { applySettings }) {
+export function mount(container, { applySettings, databaseReplaced }) {
   const s = state.settings;
   const clipboard = field({
     name: 'clipboard_clear_secs',
@@ -106,6 +107,51 @@ export function mount(container, { applySettings }) {
     reader.readAsText(file);
   }
 
+  const backupError = h('div', { class: 'alert alert-error', role: 'alert', testid: 'backup-error', hidden: true });
+  const backupList = h('ul', { class: 'backup-list', testid: 'backup-list', 'aria-label': t('backups.listLabel') });
+  let alive = true;
+
+  async function loadBackups() {
+    try {
+      const backups = await api.listBackups();
+      if (!alive) return;
+      replaceChildren(backupList, backups.length === 0
+        ? h('li', { class: 'muted', testid: 'backup-empty' }, t('backups.empty'))
+        : backups.map((backup) => {
+          const date = formatDateTime(backup.at);
+          return h('li', { class: 'backup-row', testid: 'backup-row', data: { file: backup.file } },
+            h('span', { class: 'backup-date', testid: 'backup-date' }, date),
+            h('span', { class: 'muted mono' }, backup.file),
+            h('span', { class: 'muted' }, t('backups.size', { size: formatNumber(Math.max(1, Math.round(backup.size / 1024))) })),
+            h('button', {
+              type: 'button', class: 'btn btn-sm', testid: 'backup-restore', 'aria-label': t('backups.restoreNamed', { date }),
+              onClick: () => openRestoreModal(backup, {
+                onRestored: async () => { await databaseReplaced(); await loadBackups(); },
+              }),
+            }, t('backups.restore')));
+        }));
+    } catch (error) {
+      backupError.hidden = false;
+      backupError.textContent = errorText(error);
+    }
+  }
+
+  async function backupNow(event) {
+    const button = event.currentTarget;
+    button.disabled = true;
+    backupError.hidden = true;
+    try {
+      await api.backupNow();
+      toast(t('backups.done'));
+      await loadBackups();
+    } catch (error) {
+      backupError.hidden = false;
+      backupError.textContent = errorText(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   const countries = state.catalog.countries;
   const operatorCount = countries.reduce((sum, c) => sum + c.operators.length, 0);
   const aboutItem = (label, value, testid, mono = false) =>
@@ -132,10 +178,19 @@ export function mount(container, { applySettings }) {
         h('label', { for: 'settings-catalog-file', class: 'btn' }, icon('upload'), t('settings.importCatalog')),
         h('p', { class: 'hint-text', id: 'hint-catalog' }, t('settings.importHint'))),
       catalogError),
+    h('section', { class: 'card', 'aria-labelledby': 'backups-title', testid: 'backups-section' },
+      h('h2', { id: 'backups-title', class: 'section-title' }, t('backups.title')),
+      h('p', { class: 'section-help' }, t('backups.help', { count: formatNumber(7) })),
+      h('div', { class: 'form-footer' },
+        h('button', { type: 'button', class: 'btn', testid: 'backup-now', onClick: backupNow }, icon('clock'), t('backups.now'))),
+      backupError,
+      backupList),
     h('section', { class: 'card', 'aria-labelledby': 'about-title' },
       h('h2', { id: 'about-title', class: 'section-title' }, t('settings.about')),
       h('dl', { class: 'detail-grid' },
         aboutItem(t('settings.appVersion'), state.info.version, 'settings-app-version'),
         aboutItem(t('settings.catalogVersion'), state.info.catalog_version, 'settings-catalog-version'),
         aboutItem(t('settings.dbPath'), state.info.db_path, 'settings-db-path', true)))));
+  loadBackups();
+  return () => { alive = false; };
 }
