@@ -22,6 +22,7 @@ mod hardening;
 mod language;
 mod list;
 mod numbers;
+mod reliability;
 mod revoke;
 mod single_instance;
 mod validation;
