@@ -602,12 +602,14 @@ impl Registry {
     pub fn list_tokens(&self, query: &ListQuery, now: DateTime<Utc>) -> Result<TokenPage> {
         let now_millis = to_millis(now);
         let status_clause = match query.status {
-            StatusFilter::Current => "t.revoked_at IS NULL",
+            // The unary + keeps SQLite from filtering through `tokens_status` and then sorting
+            // every match: the page is read in order from the sort key's index instead.
+            StatusFilter::Current => "+t.revoked_at IS NULL",
             StatusFilter::Active => {
-                "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1)"
+                "+t.revoked_at IS NULL AND (+t.expires_at IS NULL OR +t.expires_at > ?1)"
             }
-            StatusFilter::Expired => "t.revoked_at IS NULL AND t.expires_at <= ?1",
-            StatusFilter::Revoked => "t.revoked_at IS NOT NULL",
+            StatusFilter::Expired => "+t.revoked_at IS NULL AND +t.expires_at <= ?1",
+            StatusFilter::Revoked => "+t.revoked_at IS NOT NULL",
             StatusFilter::All => "1",
         };
         let search = query
@@ -629,25 +631,45 @@ impl Registry {
             SortKey::ExpiresAt => format!(
                 "t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}"
             ),
+            // Never used sorts last either way (spelled so that an index can serve it).
             SortKey::LastUsedAt => {
-                format!("t.last_used_at {direction} NULLS LAST, t.id {direction}")
+                format!("t.last_used_at IS NULL, t.last_used_at {direction}, t.id {direction}")
             }
             SortKey::Name => format!("t.name_key {direction}, t.id {direction}"),
         };
         let limit = query.limit.clamp(1, 500);
         let where_clause = format!("WHERE {status_clause} AND {search_clause} AND ?1 IS NOT NULL");
-        let total: i64 = self
-            .connection
-            .prepare_cached(&format!("SELECT count(*) FROM tokens t {where_clause}"))?
-            .query_row(params![now_millis, search], |row| row.get(0))?;
+        // Two steps: pick the page's rows from an index (in order, stopping after LIMIT, or for a
+        // search by scanning the narrow covering index `tokens_search`), then compute the summary
+        // columns (countries, counts) for those rows only.
+        let (source, total_column) = if search.is_some() {
+            // One scan answers both the page and the total.
+            ("tokens t INDEXED BY tokens_search", "count(*) OVER ()")
+        } else {
+            ("tokens t", "NULL")
+        };
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM tokens t {where_clause} ORDER BY {order} LIMIT ?3 OFFSET ?4"
+            "WITH page AS (
+                 SELECT t.rowid AS rid, {total_column} AS total FROM {source} {where_clause}
+                 ORDER BY {order} LIMIT ?3 OFFSET ?4)
+             SELECT {SUMMARY_COLUMNS}, page.total FROM page JOIN tokens t ON t.rowid = page.rid
+             ORDER BY {order}"
         ))?;
+        let mut window_total = None;
         let items = statement
             .query_map(params![now_millis, search, limit, query.offset], |row| {
+                window_total = row.get::<_, Option<i64>>(12)?;
                 summary_from_row(row, now)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let total = match window_total {
+            Some(total) => total,
+            None if search.is_some() => self
+                .connection
+                .prepare_cached(&format!("SELECT count(*) FROM {source} {where_clause}"))?
+                .query_row(params![now_millis, search], |row| row.get(0))?,
+            None => status_count(&self.connection, query.status, now_millis)?,
+        };
         let mut items = items;
         for item in &mut items {
             self.merge_last_used(item);
@@ -759,6 +781,27 @@ impl Registry {
             load_details(transaction, id, now)
         })
     }
+}
+
+/// How many tokens have a status, from index ranges (`tokens_status`) and the table's row
+/// count, without visiting the tokens themselves.
+fn status_count(connection: &Connection, status: StatusFilter, now_millis: i64) -> Result<i64> {
+    let (all, revoked, expired): (i64, i64, i64) = connection
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM tokens),
+                    (SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL),
+                    (SELECT count(*) FROM tokens WHERE revoked_at IS NULL AND expires_at <= ?1)",
+        )?
+        .query_row([now_millis], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    Ok(match status {
+        StatusFilter::All => all,
+        StatusFilter::Revoked => revoked,
+        StatusFilter::Expired => expired,
+        StatusFilter::Current => all - revoked,
+        StatusFilter::Active => all - revoked - expired,
+    })
 }
 
 fn name_conflict(error: rusqlite::Error, name: &str) -> Error {
