@@ -31,7 +31,7 @@ export function t(key, params = {}) {
   let value = tables[language][key] ?? tables.en[key];
   if (value === undefined) return key;
   if (typeof value === 'object') {
-    const category = new Intl.PluralRules(language).select(Number(params.count ?? 0));
+    const category = formatter(Intl.PluralRules, language).select(Number(params.count ?? 0));
     value = value[category] ?? value.other;
   }
   return value.replace(/\{(\w+)\}/g, (match, name) =>
@@ -41,14 +41,27 @@ export function t(key, params = {}) {
 /** Whether a key exists, for texts chosen from codes the backend may extend. */
 export const hasKey = (key) => key in tables[language] || key in tables.en;
 
-export const formatNumber = (n) => new Intl.NumberFormat(locale).format(n);
+// Intl objects are costly to build (WebKit: about a millisecond each) and a list page formats
+// hundreds of values: build each (kind, locale, options) once.
+const formatters = new Map();
+function formatter(Kind, tag, options = {}) {
+  const key = `${Kind.name}|${tag}|${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) {
+    made = new Kind(tag, options);
+    formatters.set(key, made);
+  }
+  return made;
+}
+
+export const formatNumber = (n) => formatter(Intl.NumberFormat, locale).format(n);
 
 export function formatDateTime(iso) {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
 export function formatDay(iso) {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, locale, { dateStyle: 'long' }).format(new Date(iso));
 }
 
 const UNITS = [
@@ -62,7 +75,7 @@ const UNITS = [
 /** "in 29 days", "3 hours ago", "il y a 3 heures". */
 export function formatRelative(iso, now = Date.now()) {
   const seconds = (new Date(iso).getTime() - now) / 1000;
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const rtf = formatter(Intl.RelativeTimeFormat, locale, { numeric: 'auto' });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
   }
@@ -91,4 +104,4 @@ export function regionName(iso, fallback) {
 }
 
 export const formatList = (items) =>
-  new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }).format(items);
+  formatter(Intl.ListFormat, language, { style: 'long', type: 'conjunction' }).format(items);

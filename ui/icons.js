@@ -23,6 +23,8 @@ const PATHS = {
   xCircle: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM15 9l-6 6M9 9l6 6',
   chevronLeft: 'm15 18-6-6 6-6',
   chevronRight: 'm9 18 6-6-6-6',
+  chevronsLeft: 'm11 17-5-5 5-5M18 17l-5-5 5-5',
+  chevronsRight: 'm13 17 5-5-5-5M6 17l5-5-5-5',
   arrowLeft: 'M19 12H5M12 19l-7-7 7-7',
   arrowUp: 'M12 19V5M5 12l7-7 7 7',
   arrowDown: 'M12 5v14M19 12l-7 7-7-7',

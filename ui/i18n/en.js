@@ -58,6 +58,8 @@ export default {
   'list.range': '{first}–{last} of {total}',
   'list.previous': 'Previous',
   'list.next': 'Next',
+  'list.first': 'First page',
+  'list.last': 'Last page',
   'list.empty.title': 'Create your first API token',
   'list.empty.body1': 'An API token is the key your website, app or server sends with each payment request to ClaPay. You decide where it works: which countries, which operators (Orange Money, MTN MoMo, Wave…) and which methods (collection, disbursement).',
   'list.empty.body2': 'You can also limit a token to a few customer phone numbers, and revoke it at any time.',

@@ -58,6 +58,8 @@ export default {
   'list.range': '{first}–{last} sur {total}',
   'list.previous': 'Précédent',
   'list.next': 'Suivant',
+  'list.first': 'Première page',
+  'list.last': 'Dernière page',
   'list.empty.title': 'Créez votre premier jeton d’API',
   'list.empty.body1': 'Un jeton d’API est la clé que votre site, votre application ou votre serveur envoie à ClaPay avec chaque demande de paiement. Vous décidez où il fonctionne : quels pays, quels opérateurs (Orange Money, MTN MoMo, Wave…) et quelles méthodes (encaissement, décaissement).',
   'list.empty.body2': 'Vous pouvez aussi limiter un jeton à quelques numéros de téléphone de clients, et le révoquer à tout moment.',

@@ -27,6 +27,12 @@ export function mount(container, { navigate }) {
     icon('chevronLeft'), t('list.previous'));
   const next = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-next', onClick: () => page(1) },
     t('list.next'), icon('chevronRight'));
+  // Jumps to either end: with 10,000 tokens the last page is 200 clicks of Next away.
+  const firstPage = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-first', title: t('list.first'), 'aria-label': t('list.first'), onClick: () => jump(false) },
+    icon('chevronsLeft'));
+  const lastPage = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-last', title: t('list.last'), 'aria-label': t('list.last'), onClick: () => jump(true) },
+    icon('chevronsRight'));
+  let shownTotal = 0;
   const errorBox = h('div', { class: 'alert alert-error', role: 'alert', testid: 'list-error', hidden: true });
   const tableArea = h('div', { class: 'table-area' });
 
@@ -84,6 +90,11 @@ export function mount(container, { navigate }) {
 
   function page(direction) {
     query.offset = Math.max(0, query.offset + direction * PAGE_SIZE);
+    load();
+  }
+
+  function jump(toLast) {
+    query.offset = toLast ? Math.max(0, Math.floor((shownTotal - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
     load();
   }
 
@@ -161,12 +172,15 @@ export function mount(container, { navigate }) {
     const first = query.offset + 1;
     const last = query.offset + items.length;
     range.textContent = t('list.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total) });
+    shownTotal = total;
     prev.disabled = query.offset === 0;
     next.disabled = last >= total;
+    firstPage.disabled = prev.disabled;
+    lastPage.disabled = next.disabled;
     if (!tableArea.contains(table)) {
       replaceChildren(tableArea,
         h('div', { class: 'table-scroll' }, table),
-        h('div', { class: 'pager' }, range, h('div', { class: 'pager-buttons' }, prev, next)));
+        h('div', { class: 'pager' }, range, h('div', { class: 'pager-buttons' }, firstPage, prev, next, lastPage)));
     }
   }
 
