@@ -6,6 +6,10 @@ function normaliseError(raw) {
     return { kind: raw.kind, message: String(raw.message ?? ''), field: raw.field ?? null };
   }
   const message = typeof raw === 'string' ? raw : (raw && raw.message) || 'Unknown error';
+  // Tauri refuses arguments it cannot decode before the command runs, with a plain string:
+  // "invalid args `request` for command `create_token`: ...".
+  const badArgs = typeof raw === 'string' && raw.match(/^invalid args `(\w+)`/);
+  if (badArgs) return { kind: 'invalid_args', message, field: badArgs[1] };
   return { kind: 'internal', message, field: null };
 }
 

@@ -99,12 +99,45 @@ impl From<clapay_core::Error> for CommandError {
     }
 }
 
+/// The longest message sent to the UI, in characters: a message quotes what it refuses (an id, a
+/// name), and a 10,000-character id must not become a 10,000-character alert.
+const MESSAGE_MAX_CHARS: usize = 300;
+
 /// The core's messages start in lower case (they also end up inside CLI lines); the UI shows them
-/// alone, as a sentence.
+/// alone, as a sentence: capitalised, on one line, with control and text-direction characters
+/// from the input escaped (so an RTL override cannot reorder the sentence), and shortened.
 fn sentence(text: &str) -> String {
-    let mut characters = text.chars();
-    match characters.next() {
-        Some(first) => first.to_uppercase().chain(characters).collect(),
-        None => String::new(),
+    let mut shown = String::with_capacity(text.len().min(MESSAGE_MAX_CHARS * 4));
+    for (count, character) in text.chars().enumerate() {
+        if count >= MESSAGE_MAX_CHARS {
+            shown.push('…');
+            break;
+        }
+        if count == 0 {
+            shown.extend(character.to_uppercase());
+        } else if character.is_control() || is_direction_mark(character) {
+            shown.push_str(&character.escape_unicode().to_string());
+        } else {
+            shown.push(character);
+        }
+    }
+    shown
+}
+
+fn is_direction_mark(character: char) -> bool {
+    matches!(character, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_are_one_capitalised_short_line_with_controls_escaped() {
+        assert_eq!(sentence("no token a\nb"), "No token a\\u{a}b");
+        assert_eq!(sentence("name x\u{202e}y"), "Name x\\u{202e}y");
+        let long = sentence(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), 301, "300 characters and an ellipsis");
+        assert!(long.ends_with('…'));
     }
 }

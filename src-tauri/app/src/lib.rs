@@ -20,6 +20,8 @@ pub mod settings;
 pub mod state;
 
 #[cfg(test)]
+mod bad_input_tests;
+#[cfg(test)]
 mod command_tests;
 #[cfg(test)]
 mod hardening_tests;
