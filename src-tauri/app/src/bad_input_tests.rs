@@ -273,6 +273,7 @@ fn bad_input_to_every_command_is_refused_in_words_and_changes_nothing() {
     let db = harness.paths.db.clone();
     let cases = corpus(&alpha, &bravo, &secret);
     let mut changed = Vec::new();
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     for case in &cases {
         let before = dump(&db);
         let catalog_before = std::fs::read(&harness.paths.catalog).ok();
@@ -281,6 +282,11 @@ fn bad_input_to_every_command_is_refused_in_words_and_changes_nothing() {
             .invoke(case.command, case.args.clone())
             .map_err(as_api_error);
         let what = &case.what;
+        let kind = match &answer {
+            Ok(_) => "denied".to_owned(),
+            Err(error) => error["kind"].as_str().unwrap_or_default().to_owned(),
+        };
+        *by_kind.entry(kind).or_default() += 1;
         match (&case.expect, &answer) {
             (Expect::Error(kind), Err(error)) => {
                 assert_eq!(error["kind"], *kind, "{what}: {error}");
@@ -336,6 +342,7 @@ fn bad_input_to_every_command_is_refused_in_words_and_changes_nothing() {
         cases.len(),
         changed.len()
     );
+    eprintln!("answers by kind: {by_kind:?}");
     eprintln!("{line}");
     if let Some(figures) = std::env::var_os("CLAPAY_TEST_FIGURES") {
         use std::io::Write;
