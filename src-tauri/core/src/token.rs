@@ -393,7 +393,13 @@ pub fn validate_description(description: &str) -> Result<String> {
 /// else than it is ("Trojan Source").
 fn is_forbidden_in_text(character: char) -> bool {
     character.is_control()
-        || matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            character,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}'
+            // Zero-width space, word joiner and BOM: invisible, so 'shop-a' and 'shop\u{200B}-a'
+            // would look like one name. ZWNJ/ZWJ (U+200C/D) stay: scripts such as Persian need them.
+            | '\u{200B}' | '\u{2060}' | '\u{FEFF}'
+        )
 }
 
 fn name_key(name: &str) -> String {

@@ -52,12 +52,15 @@ fn invalid_names_are_rejected_and_change_nothing() {
         .expect("create");
     let before = dump(&temp.registry);
     let long = "x".repeat(101);
-    let cases: [(&str, &str); 7] = [
+    let cases: [(&str, &str); 10] = [
         ("", "invalid_name"),
         ("   ", "invalid_name"),
         (&long, "invalid_name"),
         ("bad\u{7}bell", "invalid_name"),
         ("evil\u{202E}gnp.exe", "invalid_name"),
+        ("\u{200B}", "invalid_name"),
+        ("exist\u{200B}ing", "invalid_name"),
+        ("\u{FEFF}shop", "invalid_name"),
         ("EXISTING", "name_taken"),
         ("  existing ", "name_taken"),
     ];
