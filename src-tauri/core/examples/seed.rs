@@ -33,11 +33,16 @@ use serde_json::json;
 const BATCH: usize = 10_000;
 const MAX_NUMBERS_PER_TOKEN: usize = 10;
 
-struct Options {
-    db: PathBuf,
-    tokens: usize,
-    numbers: usize,
-    seed: u64,
+/// What to seed.
+pub struct Options {
+    /// The database file (created and migrated by the core; must hold no token yet).
+    pub db: PathBuf,
+    /// How many tokens.
+    pub tokens: usize,
+    /// How many whitelisted numbers in all (spread over live tokens, up to 10 each).
+    pub numbers: usize,
+    /// Seed of the data generator (secrets always come from the OS).
+    pub seed: u64,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -144,7 +149,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+/// Seeds the database; the benchmarks call it too (they include this file as a module).
+pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let catalog = Catalog::embedded();
     let registry = Registry::open(&options.db, catalog.clone())?;

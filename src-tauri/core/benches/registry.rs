@@ -1,0 +1,506 @@
+//! Benchmarks of the registry on a 100,000-token / 200,000-number database, each next to the
+//! physical baseline it is judged against, measured in the same run (the machine is noisy:
+//! compare ratios, not absolute times). Run them with `scripts/bench.sh`, which prints the ratios;
+//! BENCHMARKS.md explains the method and the goals.
+//!
+//! The database is seeded once by `examples/seed.rs` (included below) and cached under
+//! `target/bench-data/`; each run works on a fresh copy of it in a temp dir, so nothing a run
+//! writes (tokens, usage) leaks into the next. The tokens that are checked are created through
+//! the real API in that copy; no secret is written anywhere.
+//!
+//! Environment: `BENCH_TOKENS` / `BENCH_NUMBERS` change the database size (default 100,000 /
+//! 200,000), `BENCH_THROUGHPUT_SECS` the duration of each throughput run (default 5).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use clapay_core::numbers::sample_number;
+use clapay_core::{
+    secret, AuthorizeRequest, Catalog, Expiry, ListQuery, Method, NewNumber, NewToken, Registry,
+    StatusFilter, Triple,
+};
+use criterion::{criterion_group, BatchSize, Criterion};
+use ring::rand::SystemRandom;
+use rusqlite::{params, OptionalExtension};
+use zeroize::Zeroizing;
+
+#[path = "../examples/seed.rs"]
+#[allow(dead_code)]
+mod seed;
+
+/// Tokens created through the API for the checks; the checks cycle through them.
+const CHECKED_TOKENS: usize = 64;
+/// Sample-number indexes from here on are never used by the seed (it uses the lowest ones).
+const FIRST_FREE_NUMBER_INDEX: u32 = 500_000;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+/// The cached seeded database for this size and schema version, seeded if missing.
+fn seeded_database() -> PathBuf {
+    let tokens = env_usize("BENCH_TOKENS", 100_000);
+    let numbers = env_usize("BENCH_NUMBERS", 200_000);
+    let dir = target_dir().join("bench-data");
+    let path = dir.join(format!(
+        "seed-{tokens}-{numbers}-v{}.db",
+        clapay_core::db::SCHEMA_VERSION
+    ));
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).expect("bench-data dir");
+        let partial = dir.join("seeding.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+        }
+        eprintln!(
+            "seeding {tokens} tokens / {numbers} numbers into {} ...",
+            path.display()
+        );
+        seed::seed(&seed::Options {
+            db: partial.clone(),
+            tokens,
+            numbers,
+            seed: 42,
+        })
+        .expect("seed");
+        std::fs::rename(&partial, &path).expect("keep the seeded database");
+    }
+    path
+}
+
+/// A fresh copy of the seeded database in a temp dir.
+fn fresh_copy() -> (tempfile::TempDir, PathBuf) {
+    let source = seeded_database();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tokens.db");
+    std::fs::copy(&source, &path).expect("copy the seeded database");
+    (dir, path)
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    /// Secrets of active tokens created for the benchmark (in memory only).
+    secrets: Vec<Zeroizing<String>>,
+    /// One whitelisted CI number per token in `secrets`.
+    phones: Vec<String>,
+    /// A valid CI number that no token holds.
+    stranger_phone: String,
+    next_number: u32,
+}
+
+fn fixture() -> Fixture {
+    let (dir, path) = fresh_copy();
+    let catalog = Catalog::embedded();
+    let mut registry = Registry::open(&path, catalog.clone()).expect("open");
+    let mut next_number = FIRST_FREE_NUMBER_INDEX;
+    let mut take_number = |country: &str| loop {
+        next_number += 1;
+        if let Some(number) = sample_number(&catalog, country, next_number) {
+            break number;
+        }
+    };
+    let mut secrets = Vec::new();
+    let mut phones = Vec::new();
+    for index in 0..CHECKED_TOKENS {
+        let phone = take_number("CI");
+        let created = registry
+            .create_token(
+                &NewToken {
+                    name: format!("bench-check-{index}"),
+                    description: "created by the benchmark".into(),
+                    expiry: Expiry::Days { days: 30 },
+                    composition: vec![
+                        triple("CI", "OM", Method::Merchant),
+                        triple("CI", "MTN", Method::Merchant),
+                        triple("SN", "WAVE", Method::Merchant),
+                    ],
+                    numbers: vec![NewNumber {
+                        country: "CI".into(),
+                        phone: phone.clone(),
+                    }],
+                },
+                now(),
+            )
+            .expect("create a checked token");
+        secrets.push(Zeroizing::new(created.secret.expose_secret().to_string()));
+        phones.push(phone);
+    }
+    let stranger_phone = take_number("CI");
+    registry.flush_usage().expect("flush");
+    drop(registry);
+    Fixture {
+        _dir: dir,
+        path,
+        secrets,
+        phones,
+        stranger_phone,
+        next_number,
+    }
+}
+
+fn triple(country: &str, operator: &str, method: Method) -> Triple {
+    Triple {
+        country: country.into(),
+        operator: operator.into(),
+        method,
+    }
+}
+
+fn request(secret: &str, country: &str, operator: &str, phone: Option<&str>) -> AuthorizeRequest {
+    AuthorizeRequest {
+        secret: Zeroizing::new(secret.to_string()),
+        country: country.into(),
+        operator: operator.into(),
+        method: "MERCHANT".into(),
+        phone: phone.map(str::to_string),
+    }
+}
+
+fn open(path: &Path) -> Registry {
+    Registry::open(path, Catalog::embedded()).expect("open")
+}
+
+fn bench_authorize(c: &mut Criterion, fixture: &Fixture) {
+    let mut group = c.benchmark_group("authorize");
+    group.measurement_time(Duration::from_secs(5));
+
+    // The physical floor: SHA-256 of the 53-byte secret plus one prepared, cached indexed
+    // SELECT by digest, on its own connection to the same database (same pragmas).
+    let floor_connection = clapay_core::db::open(&fixture.path).expect("floor connection");
+    let mut turn = 0usize;
+    group.bench_function("floor_sha256_select", |b| {
+        b.iter(|| {
+            turn = (turn + 1) % fixture.secrets.len();
+            let digest = secret::digest(fixture.secrets[turn].as_str());
+            floor_connection
+                .prepare_cached("SELECT id, revoked_at, expires_at FROM tokens WHERE digest = ?1")
+                .expect("prepare")
+                .query_row([digest.as_slice()], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Option<i64>>(1)?,
+                        row.get::<_, Option<i64>>(2)?,
+                    ))
+                })
+                .optional()
+                .expect("select")
+        })
+    });
+    drop(floor_connection);
+
+    let mut registry = open(&fixture.path);
+    let allowed: Vec<AuthorizeRequest> = fixture
+        .secrets
+        .iter()
+        .zip(&fixture.phones)
+        .map(|(secret, phone)| request(secret, "CI", "OM", Some(phone)))
+        .collect();
+    let allowed_no_phone: Vec<AuthorizeRequest> = fixture
+        .secrets
+        .iter()
+        .map(|secret| request(secret, "SN", "WAVE", None))
+        .collect();
+    let national: Vec<AuthorizeRequest> = fixture
+        .secrets
+        .iter()
+        .zip(&fixture.phones)
+        .map(|(secret, phone)| {
+            // "+2250701020304" -> "0701020304": the national form goes through libphonenumber.
+            request(secret, "CI", "OM", Some(&phone[4..]))
+        })
+        .collect();
+    let denied_phone: Vec<AuthorizeRequest> = fixture
+        .secrets
+        .iter()
+        .map(|secret| request(secret, "CI", "OM", Some(&fixture.stranger_phone)))
+        .collect();
+    let rng = SystemRandom::new();
+    let unknown: Vec<AuthorizeRequest> = (0..CHECKED_TOKENS)
+        .map(|_| request(secret::generate(&rng).expose_secret(), "CI", "OM", None))
+        .collect();
+    for (name, requests, expect_allowed) in [
+        ("allowed_e164_phone", &allowed, true),
+        ("allowed_no_phone", &allowed_no_phone, true),
+        ("allowed_national_phone", &national, true),
+        ("denied_unknown", &unknown, false),
+        ("denied_phone", &denied_phone, false),
+    ] {
+        let probe = registry.authorize(&requests[0], now()).expect("probe");
+        assert_eq!(probe.allowed, expect_allowed, "{name}: {}", probe.message);
+        let mut turn = 0usize;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                turn = (turn + 1) % requests.len();
+                registry
+                    .authorize(&requests[turn], now())
+                    .expect("authorize")
+            })
+        });
+    }
+    let flushed = Instant::now();
+    registry.flush_usage().expect("flush");
+    eprintln!(
+        "flush_usage after the authorize benchmarks: {:.1} ms",
+        flushed.elapsed().as_secs_f64() * 1e3
+    );
+    group.finish();
+}
+
+/// A long-running process checking payments in a loop: checks per second on one thread, and on
+/// two threads with one registry each (what two API worker processes on one database would do).
+fn throughput(fixture: &Fixture) {
+    let seconds = env_usize("BENCH_THROUGHPUT_SECS", 5) as u64;
+    let mut lines = Vec::new();
+    for threads in [1usize, 2] {
+        let started = Instant::now();
+        let total: u64 = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|worker| {
+                    let path = fixture.path.clone();
+                    let requests: Vec<AuthorizeRequest> = fixture
+                        .secrets
+                        .iter()
+                        .zip(&fixture.phones)
+                        .map(|(secret, phone)| request(secret, "CI", "OM", Some(phone)))
+                        .collect();
+                    scope.spawn(move || {
+                        let mut registry = open(&path);
+                        let deadline = Instant::now() + Duration::from_secs(seconds);
+                        let mut done = 0u64;
+                        let mut turn = worker;
+                        while Instant::now() < deadline {
+                            for _ in 0..256 {
+                                turn = (turn + 1) % requests.len();
+                                let decision =
+                                    registry.authorize(&requests[turn], now()).expect("check");
+                                debug_assert!(decision.allowed);
+                            }
+                            done += 256;
+                        }
+                        // Counted: the process writes all it recorded before it stops.
+                        registry.flush_usage().expect("flush");
+                        done
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("worker"))
+                .sum()
+        });
+        let elapsed = started.elapsed().as_secs_f64();
+        lines.push(format!(
+            "throughput_{threads}_thread checks_per_second {:.0}",
+            total as f64 / elapsed
+        ));
+    }
+    for line in &lines {
+        println!("{line}");
+    }
+    let out = target_dir().join("criterion");
+    std::fs::create_dir_all(&out).expect("criterion dir");
+    std::fs::write(out.join("throughput.txt"), lines.join("\n") + "\n").expect("write");
+}
+
+/// The same check done the way many products store tokens: an argon2id hash per token
+/// (`Argon2::default()`), found by a non-secret prefix of the token, then verified.
+fn bench_argon2(c: &mut Criterion, fixture: &Fixture) {
+    let connection = rusqlite::Connection::open_in_memory().expect("memory");
+    connection
+        .execute_batch(
+            "CREATE TABLE argon_tokens (prefix TEXT PRIMARY KEY, phc TEXT NOT NULL) STRICT",
+        )
+        .expect("table");
+    let argon = Argon2::default();
+    let rng = SystemRandom::new();
+    for secret in fixture.secrets.iter().take(8) {
+        let mut salt = [0u8; 16];
+        ring::rand::SecureRandom::fill(&rng, &mut salt).expect("salt");
+        let salt = SaltString::encode_b64(&salt).expect("salt");
+        let phc = argon
+            .hash_password(secret.as_bytes(), &salt)
+            .expect("hash")
+            .to_string();
+        connection
+            .execute(
+                "INSERT INTO argon_tokens (prefix, phc) VALUES (?1, ?2)",
+                params![&secret[..12], phc],
+            )
+            .expect("insert");
+    }
+    let mut group = c.benchmark_group("argon2");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    let mut turn = 0usize;
+    group.bench_function("argon2id_prefix_lookup_verify", |b| {
+        b.iter(|| {
+            turn = (turn + 1) % 8;
+            let secret = &fixture.secrets[turn];
+            let phc: String = connection
+                .prepare_cached("SELECT phc FROM argon_tokens WHERE prefix = ?1")
+                .expect("prepare")
+                .query_row([&secret[..12]], |row| row.get(0))
+                .expect("found");
+            let hash = PasswordHash::new(&phc).expect("phc");
+            argon.verify_password(secret.as_bytes(), &hash).is_ok()
+        })
+    });
+    group.finish();
+}
+
+fn bench_list(c: &mut Criterion, fixture: &Fixture) {
+    let registry = open(&fixture.path);
+    let mut group = c.benchmark_group("list");
+    group.sample_size(20);
+    let at = now();
+    let cases: Vec<(&str, ListQuery)> = vec![
+        ("first_page", ListQuery::default()),
+        (
+            "search_name_fragment",
+            ListQuery {
+                search: Some("refunds-Dakar".into()),
+                ..ListQuery::default()
+            },
+        ),
+        (
+            "status_expired",
+            ListQuery {
+                status: StatusFilter::Expired,
+                ..ListQuery::default()
+            },
+        ),
+        (
+            "sort_expires_at",
+            ListQuery {
+                sort: clapay_core::SortKey::ExpiresAt,
+                descending: false,
+                ..ListQuery::default()
+            },
+        ),
+        (
+            "sort_last_used_at",
+            ListQuery {
+                sort: clapay_core::SortKey::LastUsedAt,
+                ..ListQuery::default()
+            },
+        ),
+        (
+            "sort_name",
+            ListQuery {
+                sort: clapay_core::SortKey::Name,
+                descending: false,
+                ..ListQuery::default()
+            },
+        ),
+    ];
+    for (name, query) in &cases {
+        let page = registry.list_tokens(query, at).expect("list");
+        eprintln!("list {name}: {} rows of {}", page.items.len(), page.total);
+        group.bench_function(*name, |b| {
+            b.iter(|| registry.list_tokens(query, at).expect("list"))
+        });
+    }
+    group.finish();
+}
+
+fn bench_create(c: &mut Criterion, fixture: &mut Fixture) {
+    let catalog = Catalog::embedded();
+    let mut group = c.benchmark_group("create");
+    group.measurement_time(Duration::from_secs(5));
+
+    // Baseline: one row inserted in its own fsync'd transaction, same file, same pragmas.
+    let mut bare = clapay_core::db::open(&fixture.path).expect("baseline connection");
+    bare.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)",
+    )
+    .expect("probe table");
+    group.bench_function("bare_fsynced_insert", |b| {
+        b.iter(|| {
+            let transaction = bare
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .expect("begin");
+            transaction
+                .prepare_cached("INSERT INTO bench_probe (payload) VALUES (?1)")
+                .expect("prepare")
+                .execute([[7u8; 64].as_slice()])
+                .expect("insert");
+            transaction.commit().expect("commit");
+        })
+    });
+    drop(bare);
+
+    let mut registry = open(&fixture.path);
+    let mut created = 0u64;
+    let next_number = &mut fixture.next_number;
+    group.bench_function("create_3_countries_5_numbers", |b| {
+        b.iter_batched(
+            || {
+                created += 1;
+                let mut numbers = Vec::new();
+                for country in ["CI", "CI", "SN", "SN", "ML"] {
+                    let number = loop {
+                        *next_number += 1;
+                        if let Some(number) = sample_number(&catalog, country, *next_number) {
+                            break number;
+                        }
+                    };
+                    numbers.push(NewNumber {
+                        country: country.into(),
+                        phone: number,
+                    });
+                }
+                NewToken {
+                    name: format!("bench-create-{created}"),
+                    description: "created by the benchmark".into(),
+                    expiry: Expiry::Days { days: 90 },
+                    composition: vec![
+                        triple("CI", "OM", Method::Merchant),
+                        triple("SN", "WAVE", Method::Merchant),
+                        triple("ML", "OM", Method::Cashin),
+                    ],
+                    numbers,
+                }
+            },
+            |request| registry.create_token(&request, now()).expect("create"),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn all(c: &mut Criterion) {
+    let mut fixture = fixture();
+    bench_authorize(c, &fixture);
+    throughput(&fixture);
+    bench_argon2(c, &fixture);
+    bench_list(c, &fixture);
+    bench_create(c, &mut fixture);
+}
+
+criterion_group!(benches, all);
+
+fn main() {
+    // Tell `cargo test --benches` (which passes no --bench) to only check that this compiles.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
