@@ -90,6 +90,25 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         if let RunEvent::Exit = event {
             if let Some(state) = handle.try_state::<AppState>() {
                 state.clipboard.clear_if_still_held(Duration::from_secs(2));
+                // Tauri exits the process without dropping managed state, so the usage records
+                // the core batches (last use, used/denied events) are written here.
+                let database = state.database();
+                let flushed =
+                    database
+                        .lock()
+                        .map(|mut database| match database.registry.as_mut() {
+                            Ok(registry) => {
+                                registry.flush_usage().map_err(|error| error.to_string())
+                            }
+                            Err(_) => Ok(()),
+                        });
+                match flushed {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => log::warn!("usage records not written at exit: {error}"),
+                    Err(_) => log::warn!(
+                        "usage records not written at exit: the database lock is poisoned"
+                    ),
+                }
             }
         }
     });

@@ -99,5 +99,23 @@ async fn check_a_payment_allows_a_whitelisted_number_names_the_reason_otherwise_
         !shown.is_empty(),
         "the list shows a Last Date Used after the check"
     );
+
+    // The checks are recorded in the history by a batching writer: quitting the app must write
+    // them, since Tauri exits without dropping its state.
+    let mut app = app;
+    app.quit_keeping_files().await;
+    let recorded: Vec<String> = rusqlite::Connection::open(&app.db_path)
+        .ctx("reopen the database after quitting")
+        .prepare("SELECT kind FROM history WHERE token_id = ?1 AND kind IN ('used', 'denied') ORDER BY id")
+        .ctx("prepare")
+        .query_map([&token.id], |row| row.get(0))
+        .ctx("query the history")
+        .collect::<Result<_, _>>()
+        .ctx("read the history");
+    assert_eq!(
+        recorded,
+        ["used", "denied"],
+        "both checks are in the history on disk after the app quit"
+    );
     app.stop().await;
 }

@@ -309,6 +309,20 @@ impl App {
         }
     }
 
+    /// Ends the session so the app quits, keeping its files to inspect afterwards; waits until
+    /// no process has the database open for writing any more (the app's last writes are done).
+    pub async fn quit_keeping_files(&mut self) {
+        if let Some(driver) = self.driver.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+        }
+        // The app has exited when its WAL has been checkpointed and removed, or after 5 s.
+        let wal = self.db_path.with_extension("db-wal");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while wal.exists() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Ends the session (the app quits) and stops tauri-driver and the bus.
     pub async fn stop(mut self) {
         if let Some(driver) = self.driver.take() {
