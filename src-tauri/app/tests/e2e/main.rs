@@ -24,5 +24,6 @@ mod list;
 mod numbers;
 mod reliability;
 mod revoke;
+mod scale;
 mod single_instance;
 mod validation;

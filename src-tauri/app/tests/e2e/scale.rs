@@ -1,0 +1,381 @@
+//! The UI at scale: 10,000 tokens (the core's seed example, included below), and the time the
+//! page takes to show what the merchant asked for. Each figure is measured in the page with
+//! `performance.now()`, from the action (hash change, click, input event) to two animation frames
+//! after the DOM shows the expected rows, and reported as the median of 5. The test asserts what is
+//! shown (rows, order, totals), never a time: it prints the figures and appends them to
+//! `CLAPAY_TEST_FIGURES` (BENCHMARKS.md, "UI at scale").
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::harness::{App, Context, ContextOpt};
+
+/// The core's data generator (`cargo run -p clapay-tokens-core --example seed`), compiled into
+/// this test so the app is measured on exactly the data the core benchmarks use.
+#[allow(dead_code)]
+#[path = "../../../core/examples/seed.rs"]
+mod seed;
+
+const TOKENS: usize = 10_000;
+const PAGE: usize = 50;
+const REPEATS: usize = 5;
+/// The list's search debounce (ui/views/tokenList.js): part of every search figure.
+const SEARCH_DEBOUNCE_MS: f64 = 250.0;
+
+/// Helpers every measuring script starts with. `until(cond)` resolves as soon as a DOM mutation
+/// makes `cond()` true; `frames()` waits two animation frames (the second runs after the paint).
+const PRELUDE: &str = r#"
+const done = arguments[arguments.length - 1];
+const until = (cond) => new Promise((resolve) => {
+  if (cond()) { resolve(); return; }
+  const observer = new MutationObserver(() => { if (cond()) { observer.disconnect(); resolve(); } });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+});
+const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+const rows = () => [...document.querySelectorAll('[data-testid="token-row"]')];
+const ids = () => rows().map((row) => row.dataset.tokenId);
+const names = () => rows().map((row) => row.querySelector('[data-testid="cell-name"]').textContent);
+const range = () => { const el = document.querySelector('[data-testid="list-range"]'); return el ? el.textContent : ''; };
+const testid = (id) => document.querySelector(`[data-testid="${id}"]`);
+const measure = (act, cond) => {
+  const start = performance.now();
+  act();
+  return until(cond).then(frames).then(() => ({ ms: performance.now() - start, ids: ids(), names: names(), range: range() }));
+};
+const fail = (error) => done({ error: String(error) });
+"#;
+
+/// One measurement: `body` ends by calling `done(...)` with `{ ms, ids, names, range }`.
+async fn run(app: &App, body: &str, args: Vec<Value>) -> Value {
+    let result = app
+        .driver()
+        .execute_async(format!("{PRELUDE}\n{body}"), args)
+        .await
+        .ctx("running a measuring script")
+        .json()
+        .clone();
+    if let Some(error) = result.get("error") {
+        panic!("measuring script failed: {error}");
+    }
+    result
+}
+
+fn ms(result: &Value) -> f64 {
+    result["ms"].as_f64().ctx_opt("a time in the result")
+}
+
+fn ids(result: &Value) -> Vec<String> {
+    serde_json::from_value(result["ids"].clone()).ctx("row ids")
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// 8512 -> "8,512", as the English UI formats counts.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Ids of the current (not revoked) tokens in the list's default order, newest first.
+fn expected_ids(app: &App, search: Option<&str>, offset: usize) -> Vec<String> {
+    let connection = app.db();
+    let mut statement = connection
+        .prepare(
+            "SELECT id FROM tokens WHERE revoked_at IS NULL
+               AND (?1 IS NULL OR instr(name_key, ?1) > 0 OR instr(lower(description), ?1) > 0)
+             ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+        )
+        .ctx("preparing the expected page");
+    statement
+        .query_map(json_params(search, offset), |row| row.get(0))
+        .ctx("reading the expected page")
+        .collect::<Result<Vec<String>, _>>()
+        .ctx("reading ids")
+}
+
+fn json_params(search: Option<&str>, offset: usize) -> (Option<String>, i64, i64) {
+    (search.map(str::to_lowercase), PAGE as i64, offset as i64)
+}
+
+fn current_total(app: &App, search: Option<&str>) -> usize {
+    app.db()
+        .query_row(
+            "SELECT count(*) FROM tokens WHERE revoked_at IS NULL
+               AND (?1 IS NULL OR instr(name_key, ?1) > 0 OR instr(lower(description), ?1) > 0)",
+            [search.map(str::to_lowercase)],
+            |row| row.get::<_, i64>(0),
+        )
+        .ctx("counting current tokens") as usize
+}
+
+fn seed_database(db: &Path) {
+    seed::seed(&seed::Options {
+        db: db.to_path_buf(),
+        tokens: TOKENS,
+        numbers: TOKENS * 2,
+        seed: 42,
+    })
+    .ctx("seeding 10,000 tokens");
+}
+
+#[tokio::test]
+async fn the_list_stays_fast_with_10000_tokens() {
+    let app = App::start_with(seed_database, "token-row").await;
+    app.driver()
+        .set_script_timeout(Duration::from_secs(120))
+        .await
+        .ctx("raising the script timeout");
+    let total = current_total(&app, None);
+    let last_offset = (total - 1) / PAGE * PAGE;
+    let first_page = expected_ids(&app, None, 0);
+
+    // Opening the list: from another screen to the first page rendered.
+    let mut open = Vec::new();
+    for _ in 0..REPEATS {
+        run(&app, "location.hash = '#/check'; until(() => testid('nav-check') && !testid('token-table')).then(frames).then(() => done({ ms: 0 }));", vec![]).await;
+        let result = run(
+            &app,
+            "measure(() => { location.hash = '#/tokens'; }, () => rows().length > 0 && range() !== '').then(done, fail);",
+            vec![],
+        )
+        .await;
+        assert_eq!(
+            ids(&result),
+            first_page,
+            "the first page shows the newest current tokens"
+        );
+        assert_eq!(
+            result["range"].as_str(),
+            Some(format!("1–50 of {}", thousands(total)).as_str()),
+            "the range names the first page and the total"
+        );
+        open.push(ms(&result));
+    }
+
+    eprintln!("scale: open list {open:?}");
+    // One page forward, five times (pages 2 to 6).
+    let step = "const before = range(); measure(() => testid(arguments[0]).click(), () => range() !== before && rows().length > 0).then(done, fail);";
+    let mut next = Vec::new();
+    for page in 1..=REPEATS {
+        let result = run(&app, step, vec![json!("list-next")]).await;
+        assert_eq!(
+            ids(&result),
+            expected_ids(&app, None, page * PAGE),
+            "page {} after Next",
+            page + 1
+        );
+        next.push(ms(&result));
+    }
+
+    eprintln!("scale: next {next:?}");
+    // Straight to the last page and back to the first.
+    let mut last = Vec::new();
+    for _ in 0..REPEATS {
+        let result = run(&app, step, vec![json!("list-last")]).await;
+        assert_eq!(
+            ids(&result),
+            expected_ids(&app, None, last_offset),
+            "the last page"
+        );
+        assert_eq!(
+            result["range"].as_str(),
+            Some(
+                format!(
+                    "{}–{} of {}",
+                    thousands(last_offset + 1),
+                    thousands(total),
+                    thousands(total)
+                )
+                .as_str()
+            ),
+            "the range names the last page"
+        );
+        last.push(ms(&result));
+        let result = run(&app, step, vec![json!("list-first")]).await;
+        assert_eq!(
+            ids(&result),
+            first_page,
+            "First goes back to the first page"
+        );
+    }
+
+    eprintln!("scale: last {last:?}");
+    // "Scrolling to the end": Next until the last page, timing every step.
+    let mut steps = Vec::new();
+    let mut walk = Value::Null;
+    for page in 1..=last_offset / PAGE {
+        walk = run(&app, step, vec![json!("list-next")]).await;
+        steps.push(ms(&walk));
+        if page % 50 == 0 {
+            eprintln!("scale: page {} of {}", page + 1, last_offset / PAGE + 1);
+        }
+    }
+    assert_eq!(
+        ids(&walk),
+        expected_ids(&app, None, last_offset),
+        "Next ends on the last page"
+    );
+    let next_disabled = run(
+        &app,
+        "done({ disabled: testid('list-next').disabled });",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        next_disabled["disabled"],
+        json!(true),
+        "Next is disabled on the last page"
+    );
+    let walk_total: f64 = steps.iter().sum();
+    run(&app, step, vec![json!("list-first")]).await;
+
+    // Searching: typing a name fragment, from the input event to the matching rows rendered
+    // (includes the 250 ms debounce). Different fragments, so each search changes the rows.
+    let fragments = [
+        "kiosk-dakar",
+        "payroll-abidjan",
+        "tickets-lomé",
+        "refunds-douala",
+        "airtime-accra",
+    ];
+    let mut search = Vec::new();
+    for fragment in fragments {
+        let result = run(
+            &app,
+            "const [fragment] = arguments; const input = testid('list-search');
+             measure(() => { input.value = fragment; input.dispatchEvent(new Event('input', { bubbles: true })); },
+                     () => rows().length > 0 && names().every((name) => name.toLowerCase().includes(fragment))).then(done, fail);",
+            vec![json!(fragment)],
+        )
+        .await;
+        let matching = current_total(&app, Some(fragment));
+        assert!(matching > 0, "the seed has tokens matching {fragment}");
+        assert_eq!(
+            ids(&result),
+            expected_ids(&app, Some(fragment), 0),
+            "search {fragment}"
+        );
+        assert!(
+            result["range"]
+                .as_str()
+                .is_some_and(|range| range.ends_with(&format!("of {}", thousands(matching)))),
+            "the range counts the {matching} matches of {fragment}: {}",
+            result["range"]
+        );
+        search.push(ms(&result));
+    }
+    eprintln!("scale: search {search:?}");
+    // Back to the whole list.
+    run(
+        &app,
+        "const input = testid('list-search'); const before = range();
+         measure(() => { input.value = ''; input.dispatchEvent(new Event('input', { bubbles: true })); }, () => range() !== before).then(done, fail);",
+        vec![],
+    )
+    .await;
+
+    // Opening a token's details from the list, then back.
+    let mut details = Vec::new();
+    for index in [0usize, 7, 19, 33, 49] {
+        let id = &first_page[index];
+        let name: String = app
+            .db()
+            .query_row("SELECT name FROM tokens WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .ctx("reading a token name");
+        let result = run(
+            &app,
+            "const [id, name] = arguments;
+             const start = performance.now();
+             const link = document.querySelector(`[data-token-id=\"${id}\"] [data-testid=\"cell-name\"]`);
+             link.click();
+             until(() => testid('detail-name') && testid('detail-name').textContent === name)
+               .then(frames).then(() => done({ ms: performance.now() - start, hash: location.hash }), fail);",
+            vec![json!(id), json!(name)],
+        )
+        .await;
+        assert_eq!(
+            result["hash"].as_str(),
+            Some(format!("#/token/{id}").as_str()),
+            "the details of the clicked row"
+        );
+        details.push(ms(&result));
+        run(&app, "location.hash = '#/tokens'; until(() => rows().length > 0).then(frames).then(() => done({ ms: 0 }));", vec![]).await;
+    }
+
+    // The list_tokens call alone (IPC + core query), to tell the shell's share from the page's.
+    let ipc = run(
+        &app,
+        r#"const [offset] = arguments;
+(async () => {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search: null, sort: 'created_at', descending: true, offset, limit: 50 } });
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[2] };
+})().then(done, fail);"#,
+        vec![json!(0)],
+    )
+    .await;
+    let ipc_last = run(
+        &app,
+        r#"const [offset] = arguments;
+(async () => {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search: null, sort: 'created_at', descending: true, offset, limit: 50 } });
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[2] };
+})().then(done, fail);"#,
+        vec![json!(last_offset)],
+    )
+    .await;
+    let (ipc, ipc_last) = (ms(&ipc), ms(&ipc_last));
+
+    let (open, next, last, search, details) = (
+        median(open),
+        median(next),
+        median(last),
+        median(search),
+        median(details),
+    );
+    let walk_step = median(steps.clone());
+    let line = format!(
+        "ui at scale: open list {open:.0} ms, next page {next:.0} ms, search {search:.0} ms, details {details:.0} ms (10,000 tokens)"
+    );
+    let more = format!(
+        "ui at scale: last page {last:.0} ms; Next to the end {} steps, {walk_total:.0} ms in all, {walk_step:.0} ms per step; search includes its {SEARCH_DEBOUNCE_MS:.0} ms debounce; list_tokens IPC alone {ipc:.0} ms (first page), {ipc_last:.0} ms (last page) ({} current tokens, medians of {REPEATS})",
+        steps.len(),
+        thousands(total)
+    );
+    eprintln!("{line}\n{more}");
+    if let Some(path) = std::env::var_os("CLAPAY_TEST_FIGURES") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ctx("opening CLAPAY_TEST_FIGURES");
+        writeln!(file, "{line}\n{more}").ctx("writing the figures");
+    }
+    app.stop().await;
+}
