@@ -51,6 +51,16 @@ for name, value, base_name, base, goal in rows:
     ratio = f"{value / base:.2f}x" if value and base else ""
     print(f"{name:42} {show(value):>10} {show(base):>10} {ratio:>8}  {goal}")
 try:
+    with open(os.path.join(root, "paired.txt")) as f:
+        print()
+        print("paired (subject and baseline timed in alternation, call by call; medians):")
+        for line in f:
+            name, subject, base_name, base = line.split()
+            goal = "<= 1.5x" if name.startswith("create") else "<= 2x"
+            print(f"{name:42} {show(float(subject)):>10} {show(float(base)):>10} {float(subject) / float(base):>7.2f}x  {goal} ({base_name})")
+except OSError:
+    pass
+try:
     with open(os.path.join(root, "throughput.txt")) as f:
         print()
         for line in f:

@@ -485,8 +485,137 @@ fn bench_create(c: &mut Criterion, fixture: &mut Fixture) {
     group.finish();
 }
 
+fn median_ns(samples: &mut [u128]) -> f64 {
+    samples.sort_unstable();
+    samples[samples.len() / 2] as f64
+}
+
+/// Subject and baseline timed in alternation, call by call, so that both see the same machine
+/// (criterion measures them minutes apart; on this shared machine the load and the disk's fsync
+/// time change in between). Prints and keeps the medians and their ratio.
+fn paired(fixture: &mut Fixture) {
+    let catalog = Catalog::embedded();
+    let mut lines = Vec::new();
+    {
+        let floor_connection = clapay_core::db::open(&fixture.path).expect("floor connection");
+        let mut registry = open(&fixture.path);
+        let allowed: Vec<AuthorizeRequest> = fixture
+            .secrets
+            .iter()
+            .zip(&fixture.phones)
+            .map(|(secret, phone)| request(secret, "CI", "OM", Some(phone)))
+            .collect();
+        let rng = SystemRandom::new();
+        let unknown: Vec<AuthorizeRequest> = (0..CHECKED_TOKENS)
+            .map(|_| request(secret::generate(&rng).expose_secret(), "CI", "OM", None))
+            .collect();
+        let no_phone: Vec<AuthorizeRequest> = fixture
+            .secrets
+            .iter()
+            .map(|secret| request(secret, "SN", "WAVE", None))
+            .collect();
+        for (name, requests) in [
+            ("authorize_allowed_e164_phone", &allowed),
+            ("authorize_allowed_no_phone", &no_phone),
+            ("authorize_denied_unknown", &unknown),
+        ] {
+            let rounds = 50_000;
+            let (mut subject, mut baseline) =
+                (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+            for round in 0..rounds {
+                let turn = round % requests.len();
+                let started = Instant::now();
+                let digest = secret::digest(fixture.secrets[turn].as_str());
+                let row = floor_connection
+                    .prepare_cached(
+                        "SELECT id, revoked_at, expires_at FROM tokens WHERE digest = ?1",
+                    )
+                    .expect("prepare")
+                    .query_row([digest.as_slice()], |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, Option<i64>>(1)?,
+                            row.get::<_, Option<i64>>(2)?,
+                        ))
+                    })
+                    .optional()
+                    .expect("select");
+                baseline.push(started.elapsed().as_nanos());
+                std::hint::black_box(row);
+                let started = Instant::now();
+                let decision = registry
+                    .authorize(&requests[turn], now())
+                    .expect("authorize");
+                subject.push(started.elapsed().as_nanos());
+                std::hint::black_box(decision);
+            }
+            let (subject, baseline) = (median_ns(&mut subject), median_ns(&mut baseline));
+            lines.push(format!("{name} {subject:.0} floor {baseline:.0}"));
+        }
+        registry.flush_usage().expect("flush");
+    }
+    {
+        let mut bare = clapay_core::db::open(&fixture.path).expect("baseline connection");
+        bare.execute_batch("CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)")
+            .expect("probe table");
+        let mut registry = open(&fixture.path);
+        let (mut subject, mut baseline) = (Vec::new(), Vec::new());
+        for round in 0..300 {
+            let mut numbers = Vec::new();
+            for country in ["CI", "CI", "SN", "SN", "ML"] {
+                let number = loop {
+                    fixture.next_number += 1;
+                    if let Some(number) = sample_number(&catalog, country, fixture.next_number) {
+                        break number;
+                    }
+                };
+                numbers.push(NewNumber {
+                    country: country.into(),
+                    phone: number,
+                });
+            }
+            let request = NewToken {
+                name: format!("bench-paired-{round}"),
+                description: "created by the benchmark".into(),
+                expiry: Expiry::Days { days: 90 },
+                composition: vec![
+                    triple("CI", "OM", Method::Merchant),
+                    triple("SN", "WAVE", Method::Merchant),
+                    triple("ML", "OM", Method::Cashin),
+                ],
+                numbers,
+            };
+            let started = Instant::now();
+            let transaction = bare
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .expect("begin");
+            transaction
+                .prepare_cached("INSERT INTO bench_probe (payload) VALUES (?1)")
+                .expect("prepare")
+                .execute([[7u8; 64].as_slice()])
+                .expect("insert");
+            transaction.commit().expect("commit");
+            baseline.push(started.elapsed().as_nanos());
+            let started = Instant::now();
+            registry.create_token(&request, now()).expect("create");
+            subject.push(started.elapsed().as_nanos());
+        }
+        let (subject, baseline) = (median_ns(&mut subject), median_ns(&mut baseline));
+        lines.push(format!(
+            "create_3_countries_5_numbers {subject:.0} bare_insert {baseline:.0}"
+        ));
+    }
+    for line in &lines {
+        println!("paired {line}");
+    }
+    let out = target_dir().join("criterion");
+    std::fs::create_dir_all(&out).expect("criterion dir");
+    std::fs::write(out.join("paired.txt"), lines.join("\n") + "\n").expect("write");
+}
+
 fn all(c: &mut Criterion) {
     let mut fixture = fixture();
+    paired(&mut fixture);
     bench_authorize(c, &fixture);
     throughput(&fixture);
     bench_argon2(c, &fixture);
