@@ -286,7 +286,11 @@ async fn blur_secret(app: &App, path: &Path) {
         .arg(path)
         .status()
         .ctx("running ImageMagick's convert (apt-get install imagemagick)");
-    assert!(status.success(), "convert failed to blur the secret in {}", path.display());
+    assert!(
+        status.success(),
+        "convert failed to blur the secret in {}",
+        path.display()
+    );
 }
 
 fn output_dir() -> PathBuf {
