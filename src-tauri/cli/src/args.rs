@@ -70,7 +70,7 @@ pub enum Command {
     Catalog,
     /// Write a consistent copy of the database (default: a rolling backup in backups/ beside it)
     Backup(BackupArgs),
-    /// Replace the database with a backup, keeping the current one as <db>.before-restore
+    /// Replace the database with a backup, keeping the current one as DB.before-restore beside it
     Restore(RestoreArgs),
     /// Check the database for damage (exit 0 sound, 1 damaged)
     Check,
