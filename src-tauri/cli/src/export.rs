@@ -1,17 +1,17 @@
 //! `export`: the whole registry as one JSON document, for backups, audits and migrations.
 //!
 //! Every token of every status is included with all its fields, its composition as flat triples,
-//! its numbers, and its digest (lowercase hex) with the digest scheme. No secret exists to export:
-//! the database holds digests only. The document is read in one read transaction, so it is a
-//! consistent snapshot even while the desktop app or another CLI writes. A file is written
-//! atomically (a temporary file in the same folder, synced, then renamed over the target), so a
+//! its numbers, and its digest (lowercase hex) with the digest scheme, read by the core's
+//! `Registry::export_tokens` in one consistent snapshot. No secret exists to export. A file is
+//! written atomically (a temporary file in the same folder, synced, then renamed over the target), so a
 //! reader never sees half an export and a failed export leaves the previous file in place.
 
 use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use clapay_core::{Registry, TokenDetails};
+use clapay_core::export::ExportedToken;
+use clapay_core::Registry;
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
@@ -36,59 +36,9 @@ pub struct ExportDocument {
     pub tokens: Vec<ExportedToken>,
 }
 
-/// One token in the export.
-#[derive(Debug, Serialize)]
-pub struct ExportedToken {
-    /// The fields the rest of the CLI shows (`--json` of `show`), with composition and numbers.
-    #[serde(flatten)]
-    pub details: TokenDetails,
-    /// The composition as flat (country, operator, method) triples, simplest to re-import.
-    pub triples: Vec<clapay_core::Triple>,
-    /// SHA-256 of the secret, lowercase hex.
-    pub digest: String,
-    /// How the digest was computed (`sha256-v1`).
-    pub digest_scheme: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
-            let _ = write!(text, "{byte:02x}");
-            text
-        })
-}
-
 /// Reads the whole registry as an export document.
 pub fn snapshot(registry: &Registry, now: DateTime<Utc>) -> CliResult<ExportDocument> {
-    // A deferred transaction on the shared connection: the first SELECT fixes the snapshot that
-    // every later read (including the core's get_token) sees. It only reads; dropping it ends it.
-    let snapshot = registry
-        .connection()
-        .unchecked_transaction()
-        .map_err(clapay_core::Error::from)?;
-    let rows: Vec<(String, Vec<u8>, String)> = {
-        let mut statement = snapshot
-            .prepare("SELECT id, digest, digest_scheme FROM tokens ORDER BY created_at, id")
-            .map_err(clapay_core::Error::from)?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-            .map_err(clapay_core::Error::from)?;
-        rows.collect::<Result<_, _>>()
-            .map_err(clapay_core::Error::from)?
-    };
-    let mut tokens = Vec::with_capacity(rows.len());
-    for (id, digest, digest_scheme) in rows {
-        let details = registry.get_token(&id, now)?;
-        tokens.push(ExportedToken {
-            triples: details.triples().into_iter().collect(),
-            details,
-            digest: hex(&digest),
-            digest_scheme,
-        });
-    }
-    drop(snapshot);
+    let tokens = registry.export_tokens(now)?;
     Ok(ExportDocument {
         format: "clapay-tokens-export",
         format_version: FORMAT_VERSION,
@@ -131,11 +81,6 @@ pub fn write_atomically(path: &Path, text: &str) -> CliResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_is_lowercase_and_two_digits_per_byte() {
-        assert_eq!(hex(&[0x00, 0xab, 0x0f, 0xff]), "00ab0fff");
-    }
 
     #[test]
     fn atomic_write_replaces_the_file() {

@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod composition;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod history;
 pub mod integrity;
 pub mod numbers;

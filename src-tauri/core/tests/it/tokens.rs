@@ -553,3 +553,39 @@ fn resolve_token_accepts_id_or_live_name() {
         Some("not_found")
     );
 }
+
+#[test]
+fn export_lists_every_token_with_its_digest_and_no_secret() {
+    let mut temp = temp_registry();
+    let kept = temp
+        .registry
+        .create_token(&new_token("kept"), now())
+        .expect("create");
+    let gone = temp
+        .registry
+        .create_token(&new_token("gone"), now())
+        .expect("create");
+    crate::support::record_secret(&kept.secret);
+    crate::support::record_secret(&gone.secret);
+    temp.registry
+        .revoke_token(&gone.token.summary.id, now())
+        .expect("revoke");
+    let exported = temp.registry.export_tokens(now()).expect("export");
+    assert_eq!(exported.len(), 2, "revoked tokens are exported too");
+    let expected: String = clapay_core::secret::digest(kept.secret.expose_secret())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert_eq!(
+        exported[0].digest, expected,
+        "the digest is the SHA-256 of the secret, in hex"
+    );
+    assert_eq!(exported[0].digest_scheme, "sha256-v1");
+    let text = serde_json::to_string(&exported).expect("serialize");
+    for secret in [&kept.secret, &gone.secret] {
+        assert!(
+            !text.contains(&secret.expose_secret()[4..20]),
+            "an export never holds a secret"
+        );
+    }
+}
