@@ -8,13 +8,7 @@ use crate::support::{dump, new_token, now, number, temp_registry, triple};
 #[test]
 fn all_helpers_expand_against_the_catalog() {
     let mut temp = temp_registry();
-    let id = temp
-        .registry
-        .create_token(&new_token("t"), now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&new_token("t"));
     let all_of_mali = Selection {
         country: Some("ML".into()),
         operator: None,
@@ -57,13 +51,7 @@ fn removing_a_method_an_operator_or_a_country() {
         triple("CI", "MTN", Method::Merchant),
         triple("SN", "WAVE", Method::Merchant),
     ];
-    let id = temp
-        .registry
-        .create_token(&request, now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&request);
     let remove = |country: &str, operator: Option<&str>, method: Option<Method>| Removal {
         country: country.into(),
         operator: operator.map(str::to_string),
@@ -123,13 +111,7 @@ fn removing_a_country_with_numbers_needs_confirmation() {
     let mut temp = temp_registry();
     let mut request = new_token("t");
     request.numbers = vec![number("SN", "771234567"), number("CI", "0707070707")];
-    let id = temp
-        .registry
-        .create_token(&request, now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&request);
     let only_ci = vec![triple("CI", "OM", Method::Merchant)];
     let before = dump(&temp.registry);
     let error = temp
@@ -173,13 +155,7 @@ fn removing_a_country_with_numbers_needs_confirmation() {
 #[test]
 fn set_composition_checks_every_triple() {
     let mut temp = temp_registry();
-    let id = temp
-        .registry
-        .create_token(&new_token("t"), now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&new_token("t"));
     let before = dump(&temp.registry);
     let bad = vec![
         triple("CI", "OM", Method::Merchant),
@@ -205,13 +181,7 @@ fn set_composition_checks_every_triple() {
 #[test]
 fn edit_composition_adds_and_removes_in_one_event() {
     let mut temp = temp_registry();
-    let id = temp
-        .registry
-        .create_token(&new_token("t"), now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&new_token("t"));
     let add_mali = Selection {
         country: Some("ML".into()),
         operator: Some("OM".into()),

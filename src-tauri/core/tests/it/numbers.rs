@@ -9,13 +9,7 @@ use crate::support::{dump, new_token, now, number, temp_registry};
 #[test]
 fn add_disable_enable_remove_with_history() {
     let mut temp = temp_registry();
-    let id = temp
-        .registry
-        .create_token(&new_token("t"), now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&new_token("t"));
     let added = temp
         .registry
         .add_number(&id, "ci", "07 07 07 07 07", now())
@@ -65,13 +59,7 @@ fn add_disable_enable_remove_with_history() {
 #[test]
 fn a_number_must_belong_to_a_country_of_the_composition() {
     let mut temp = temp_registry();
-    let id = temp
-        .registry
-        .create_token(&new_token("t"), now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let id = temp.create_id(&new_token("t"));
     let before = dump(&temp.registry);
     let error = temp
         .registry
@@ -101,13 +89,7 @@ fn number_taken_by_other_token_is_rejected_naming_it() {
     let mut request = new_token("shop-a");
     request.numbers = vec![number("CI", "0707070707")];
     temp.registry.create_token(&request, now()).expect("create");
-    let other = temp
-        .registry
-        .create_token(&new_token("shop-b"), now())
-        .expect("create")
-        .token
-        .summary
-        .id;
+    let other = temp.create_id(&new_token("shop-b"));
     let before = dump(&temp.registry);
     let error = temp
         .registry

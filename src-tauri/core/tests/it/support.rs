@@ -24,6 +24,18 @@ pub fn temp_registry() -> TempRegistry {
     }
 }
 
+impl TempRegistry {
+    /// Creates a token and returns its id (most tests need nothing else of it).
+    pub fn create_id(&mut self, request: &NewToken) -> String {
+        self.registry
+            .create_token(request, now())
+            .expect("create")
+            .token
+            .summary
+            .id
+    }
+}
+
 impl Drop for TempRegistry {
     fn drop(&mut self) {
         if let Some(dir) = self.dir.take() {
