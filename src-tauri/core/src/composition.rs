@@ -5,6 +5,7 @@
 //! numbers go with it in the same transaction, so no number is ever left on a country the token
 //! cannot use.
 
+use crate::db::Cached;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -51,7 +52,7 @@ pub(crate) fn validate(catalog: &Catalog, requested: &[Triple]) -> Result<BTreeS
 
 pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<BTreeSet<Triple>> {
     let mut statement = connection
-        .prepare_cached("SELECT country, operator, method FROM composition WHERE token_id = ?1")?;
+        .cached("SELECT country, operator, method FROM composition WHERE token_id = ?1")?;
     let rows = statement.query_map([token_id], |row| {
         Ok((
             row.get::<_, String>(0)?,
@@ -78,7 +79,7 @@ pub(crate) fn insert(
     token_id: &str,
     triples: &BTreeSet<Triple>,
 ) -> Result<()> {
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.cached(
         "INSERT INTO composition (token_id, country, operator, method) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for triple in triples {
@@ -209,7 +210,7 @@ fn apply(
     let mut numbers_removed = Vec::new();
     for country in &dropped_countries {
         let numbers: Vec<String> = connection
-            .prepare_cached(
+            .cached(
                 "SELECT number FROM numbers WHERE token_id = ?1 AND country = ?2 ORDER BY number",
             )?
             .query_map(params![id, country], |row| row.get(0))?
@@ -224,10 +225,10 @@ fn apply(
     }
     for number in &numbers_removed {
         connection
-            .prepare_cached("DELETE FROM numbers WHERE number = ?1")?
+            .cached("DELETE FROM numbers WHERE number = ?1")?
             .execute([number])?;
     }
-    let mut delete = connection.prepare_cached(
+    let mut delete = connection.cached(
         "DELETE FROM composition WHERE token_id = ?1 AND country = ?2 AND operator = ?3 AND method = ?4",
     )?;
     for triple in &removed {

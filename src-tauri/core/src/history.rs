@@ -4,6 +4,7 @@
 //! disagree with the data. The table's triggers refuse UPDATE and DELETE. Details are small JSON
 //! objects (numbers, names, triples, reason codes) and never contain a secret.
 
+use crate::db::Cached;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,7 @@ pub(crate) fn append(
     now: DateTime<Utc>,
 ) -> Result<()> {
     connection
-        .prepare_cached("INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
+        .cached("INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![
             token_id,
             to_millis(now),
@@ -103,9 +104,9 @@ impl Registry {
         // Checks recorded by this registry and not yet written must show.
         self.usage.sync()?;
         token::require_exists(&self.connection, id)?;
-        let mut statement = self.connection.prepare_cached(
-            "SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id",
-        )?;
+        let mut statement = self
+            .connection
+            .cached("SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id")?;
         let rows = statement.query_map([id], |row| {
             Ok((
                 row.get::<_, i64>(0)?,

@@ -30,6 +30,9 @@ pub mod secret;
 pub mod token;
 pub mod usage;
 
+#[cfg(test)]
+mod statement_tests;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

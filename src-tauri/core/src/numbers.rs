@@ -9,6 +9,7 @@
 //! The number is the table's primary key, so two tokens can never hold it, whichever writer wins
 //! a race; the loser gets [`Error::NumberTaken`] naming the holder and its status.
 
+use crate::db::Cached;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -176,7 +177,7 @@ pub fn format_international(e164: &str) -> String {
 }
 
 pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<Vec<NumberEntry>> {
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.cached(
         "SELECT number, country, enabled, added_at FROM numbers WHERE token_id = ?1 ORDER BY country, added_at, number",
     )?;
     let rows = statement.query_map([token_id], |row| {
@@ -194,7 +195,7 @@ pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<Vec<Number
 
 fn holder(connection: &Connection, number: &str, now: DateTime<Utc>) -> Result<Option<TakenBy>> {
     let row = connection
-        .prepare_cached(
+        .cached(
             "SELECT t.id, t.name, t.revoked_at, t.expires_at FROM numbers n JOIN tokens t ON t.id = n.token_id
              WHERE n.number = ?1",
         )?
@@ -214,6 +215,7 @@ fn holder(connection: &Connection, number: &str, now: DateTime<Utc>) -> Result<O
 }
 
 /// Inserts a number; a number already held (even by a racing writer) becomes `NumberTaken`.
+/// The primary key is the arbiter: the holder is looked up only when the insert is refused.
 pub(crate) fn insert(
     connection: &Connection,
     token_id: &str,
@@ -221,11 +223,8 @@ pub(crate) fn insert(
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if let Some(taken) = holder(connection, number, now)? {
-        return Err(taken_error(number, taken));
-    }
     let inserted = connection
-        .prepare_cached("INSERT INTO numbers (number, token_id, country, enabled, added_at) VALUES (?1, ?2, ?3, 1, ?4)")?
+        .cached("INSERT INTO numbers (number, token_id, country, enabled, added_at) VALUES (?1, ?2, ?3, 1, ?4)")?
         .execute(params![number, token_id, country, to_millis(now)]);
     match inserted {
         Ok(_) => Ok(()),
@@ -259,7 +258,7 @@ fn find_on_token(
 ) -> Result<(String, String, bool)> {
     let lookup = |number: &str| -> Result<Option<(String, String, bool)>> {
         Ok(connection
-            .prepare_cached(
+            .cached(
                 "SELECT number, country, enabled FROM numbers WHERE token_id = ?1 AND number = ?2",
             )?
             .query_row(params![token_id, number], |row| {
@@ -351,7 +350,7 @@ impl Registry {
             let (number, country, current) = find_on_token(transaction, catalog, id, number)?;
             if current != enabled {
                 transaction
-                    .prepare_cached("UPDATE numbers SET enabled = ?2 WHERE number = ?1")?
+                    .cached("UPDATE numbers SET enabled = ?2 WHERE number = ?1")?
                     .execute(params![number, enabled])?;
                 let kind = if enabled {
                     EventKind::NumberEnabled
@@ -381,7 +380,7 @@ impl Registry {
             require_editable(transaction, id)?;
             let (number, country, _) = find_on_token(transaction, catalog, id, number)?;
             transaction
-                .prepare_cached("DELETE FROM numbers WHERE number = ?1")?
+                .cached("DELETE FROM numbers WHERE number = ?1")?
                 .execute([&number])?;
             history::append(
                 transaction,

@@ -5,6 +5,7 @@
 //! composition, its numbers and the `created` event in one transaction and hands back the secret,
 //! which exists nowhere else.
 
+use crate::db::Cached;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -408,7 +409,7 @@ fn name_key(name: &str) -> String {
 
 fn ensure_name_free(connection: &Connection, name: &str, except_id: Option<&str>) -> Result<()> {
     let existing: Option<String> = connection
-        .prepare_cached(
+        .cached(
             "SELECT name FROM tokens WHERE name_key = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
         )?
         .query_row(params![name_key(name), except_id], |row| row.get(0))
@@ -427,7 +428,7 @@ pub(crate) struct TokenRow {
 
 pub(crate) fn require_exists(connection: &Connection, id: &str) -> Result<TokenRow> {
     connection
-        .prepare_cached("SELECT name, revoked_at FROM tokens WHERE id = ?1")?
+        .cached("SELECT name, revoked_at FROM tokens WHERE id = ?1")?
         .query_row([id], |row| {
             Ok(TokenRow {
                 name: row.get(0)?,
@@ -482,7 +483,7 @@ pub(crate) fn load_details(
     now: DateTime<Utc>,
 ) -> Result<TokenDetails> {
     let summary = connection
-        .prepare_cached(&format!(
+        .cached(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM tokens t WHERE t.id = ?1"
         ))?
         .query_row([id], |row| summary_from_row(row, now))
@@ -550,7 +551,7 @@ impl Registry {
         let details = self.write(|transaction, _| {
             ensure_name_free(transaction, &name, None)?;
             transaction
-                .prepare_cached(
+                .cached(
                     "INSERT INTO tokens (id, name, name_key, description, digest, hint, created_at, expires_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?
@@ -654,7 +655,7 @@ impl Registry {
         } else {
             ("tokens t", "NULL")
         };
-        let mut statement = self.connection.prepare_cached(&format!(
+        let mut statement = self.connection.cached(&format!(
             "WITH page AS (
                  SELECT t.rowid AS rid, {total_column} AS total FROM {source} {where_clause}
                  ORDER BY {order} LIMIT ?3 OFFSET ?4)
@@ -672,7 +673,7 @@ impl Registry {
             Some(total) => total,
             None if search.is_some() => self
                 .connection
-                .prepare_cached(&format!("SELECT count(*) FROM {source} {where_clause}"))?
+                .cached(&format!("SELECT count(*) FROM {source} {where_clause}"))?
                 .query_row(params![now_millis, search], |row| row.get(0))?,
             None => status_count(&self.connection, query.status, now_millis)?,
         };
@@ -690,7 +691,7 @@ impl Registry {
     pub fn resolve_token(&self, id_or_name: &str) -> Result<String> {
         let found: Option<String> = self
             .connection
-            .prepare_cached(
+            .cached(
                 "SELECT id FROM tokens WHERE id = ?1
                  UNION ALL SELECT id FROM tokens WHERE name_key = ?2 AND revoked_at IS NULL LIMIT 1",
             )?
@@ -721,19 +722,19 @@ impl Registry {
         self.write(|transaction, _| {
             let current = require_editable(transaction, id)?;
             let (old_description, old_expiry): (String, Option<i64>) = transaction
-                .prepare_cached("SELECT description, expires_at FROM tokens WHERE id = ?1")?
+                .cached("SELECT description, expires_at FROM tokens WHERE id = ?1")?
                 .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
             if let Some(name) = name.filter(|name| *name != current.name) {
                 ensure_name_free(transaction, &name, Some(id))?;
                 transaction
-                    .prepare_cached("UPDATE tokens SET name = ?2, name_key = ?3 WHERE id = ?1")?
+                    .cached("UPDATE tokens SET name = ?2, name_key = ?3 WHERE id = ?1")?
                     .execute(params![id, name, name_key(&name)])
                     .map_err(|error| name_conflict(error, &name))?;
                 history::append(transaction, Some(id), EventKind::NameChanged, &json!({"from": current.name, "to": name}), now)?;
             }
             if let Some(description) = description.filter(|text| *text != old_description) {
                 transaction
-                    .prepare_cached("UPDATE tokens SET description = ?2 WHERE id = ?1")?
+                    .cached("UPDATE tokens SET description = ?2 WHERE id = ?1")?
                     .execute(params![id, description])?;
                 history::append(
                     transaction,
@@ -745,7 +746,7 @@ impl Registry {
             }
             if let Some(expires_at) = expires_at.filter(|new| new.map(to_millis) != old_expiry) {
                 transaction
-                    .prepare_cached("UPDATE tokens SET expires_at = ?2 WHERE id = ?1")?
+                    .cached("UPDATE tokens SET expires_at = ?2 WHERE id = ?1")?
                     .execute(params![id, expires_at.map(to_millis)])?;
                 history::append(
                     transaction,
@@ -768,14 +769,14 @@ impl Registry {
                 return load_details(transaction, id, now);
             }
             let released: Vec<String> = transaction
-                .prepare_cached("SELECT number FROM numbers WHERE token_id = ?1 ORDER BY number")?
+                .cached("SELECT number FROM numbers WHERE token_id = ?1 ORDER BY number")?
                 .query_map([id], |row| row.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             transaction
-                .prepare_cached("DELETE FROM numbers WHERE token_id = ?1")?
+                .cached("DELETE FROM numbers WHERE token_id = ?1")?
                 .execute([id])?;
             transaction
-                .prepare_cached("UPDATE tokens SET revoked_at = max(?2, created_at) WHERE id = ?1")?
+                .cached("UPDATE tokens SET revoked_at = max(?2, created_at) WHERE id = ?1")?
                 .execute(params![id, to_millis(now)])?;
             history::append(
                 transaction,
@@ -793,7 +794,7 @@ impl Registry {
 /// count, without visiting the tokens themselves.
 fn status_count(connection: &Connection, status: StatusFilter, now_millis: i64) -> Result<i64> {
     let (all, revoked, expired): (i64, i64, i64) = connection
-        .prepare_cached(
+        .cached(
             "SELECT (SELECT count(*) FROM tokens),
                     (SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL),
                     (SELECT count(*) FROM tokens WHERE revoked_at IS NULL AND expires_at <= ?1)",

@@ -18,6 +18,7 @@
 //! A registry on an in-memory database has no file for a second connection: it writes usage on
 //! its own connection at once (there is no fsync to save).
 
+use crate::db::Cached;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -294,6 +295,11 @@ fn open_writer_connection(path: &Path) -> Result<Connection> {
     connection.busy_timeout(crate::db::BUSY_TIMEOUT)?;
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
+    // As on the registry's connection: no statement re-prepared at every call.
+    connection.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(connection)
 }
 
@@ -386,11 +392,10 @@ fn write_batch_on(
     connection: &Connection,
     batch: &[Record],
 ) -> std::result::Result<(), rusqlite::Error> {
-    let mut insert = connection.prepare_cached(
-        "INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut insert = connection
+        .cached("INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?;
     // Monotonic: another process (or an older batch) may have written a newer value.
-    let mut touch = connection.prepare_cached(
+    let mut touch = connection.cached(
         "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
     )?;
     for record in batch {

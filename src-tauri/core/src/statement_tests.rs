@@ -1,0 +1,201 @@
+//! Every statement the core caches is compiled once per connection, not at every call.
+//!
+//! SQLite marks a statement whose plan depends on a bound value, and rusqlite's statement cache
+//! then makes it compile again at every call (see [`crate::db::Cached`]): invisible in results,
+//! 2 to 10 times slower. This runs every registry operation several times on one connection and
+//! reads SQLite's re-prepare counter of each statement it used.
+
+use chrono::{Duration, Utc};
+use rusqlite::StatementStatus;
+
+use crate::catalog::{Method, Selection, Triple};
+use crate::composition::Removal;
+use crate::numbers::sample_number;
+use crate::token::{Expiry, ListQuery, NewNumber, NewToken, SortKey, StatusFilter, TokenChanges};
+use crate::{AuthorizeRequest, Catalog, Registry};
+
+fn triple(country: &str, operator: &str) -> Triple {
+    Triple {
+        country: country.into(),
+        operator: operator.into(),
+        method: Method::Merchant,
+    }
+}
+
+#[test]
+fn no_cached_statement_is_re_prepared_at_every_call() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let catalog = Catalog::embedded();
+    let mut registry = Registry::open(&dir.path().join("t.db"), catalog.clone()).expect("open");
+    let mut next = 0;
+    let mut number = |country: &str| loop {
+        next += 1;
+        if let Some(found) = sample_number(&catalog, country, next) {
+            break found;
+        }
+    };
+    let rounds = 4;
+    for round in 0..rounds {
+        let now = Utc::now();
+        let phone = number("CI");
+        let created = registry
+            .create_token(
+                &NewToken {
+                    name: format!("statements-{round}"),
+                    description: "statement cache".into(),
+                    expiry: Expiry::Days { days: 30 },
+                    composition: vec![triple("CI", "OM"), triple("SN", "WAVE")],
+                    numbers: vec![NewNumber {
+                        country: "CI".into(),
+                        phone: phone.clone(),
+                    }],
+                },
+                now,
+            )
+            .expect("create");
+        let id = created.token.summary.id.clone();
+        let secret = created.secret.expose_secret().to_string();
+        let check =
+            |country: &str, operator: &str, method: &str, phone: Option<&str>| AuthorizeRequest {
+                secret: secret.clone().into(),
+                country: country.into(),
+                operator: operator.into(),
+                method: method.into(),
+                phone: phone.map(str::to_string),
+            };
+        let national = phone[4..].to_string();
+        for request in [
+            check("CI", "OM", "MERCHANT", Some(&phone)),
+            check("CI", "OM", "MERCHANT", Some(&national)),
+            check("CI", "OM", "MERCHANT", None),
+            check("CI", "OM", "CASHIN", None),
+            check("CI", "MTN", "MERCHANT", None),
+            check("ML", "OM", "MERCHANT", None),
+            check("SN", "WAVE", "MERCHANT", None),
+        ] {
+            registry.authorize(&request, now).expect("authorize");
+        }
+        registry.flush_usage().expect("flush");
+        registry.get_token(&id, now).expect("get");
+        registry.token_history(&id).expect("history");
+        registry
+            .resolve_token(&format!("statements-{round}"))
+            .expect("resolve");
+        registry.check_phone("CI", &phone).expect("check phone");
+        registry.number_holder(&phone, now).expect("holder");
+        // Each status with each sort, then searches and descending orders: about 30 statement
+        // texts, within the cache's 64 (more would be evicted, and re-prepared for that reason).
+        let mut queries = Vec::new();
+        for status in [
+            StatusFilter::Current,
+            StatusFilter::Active,
+            StatusFilter::Expired,
+            StatusFilter::Revoked,
+            StatusFilter::All,
+        ] {
+            for sort in [
+                SortKey::CreatedAt,
+                SortKey::ExpiresAt,
+                SortKey::LastUsedAt,
+                SortKey::Name,
+            ] {
+                queries.push(ListQuery {
+                    status,
+                    sort,
+                    ..ListQuery::default()
+                });
+            }
+        }
+        for sort in [SortKey::CreatedAt, SortKey::LastUsedAt] {
+            queries.push(ListQuery {
+                search: Some("statements".into()),
+                sort,
+                ..ListQuery::default()
+            });
+            queries.push(ListQuery {
+                descending: true,
+                sort,
+                ..ListQuery::default()
+            });
+        }
+        for query in &queries {
+            registry.list_tokens(query, now).expect("list");
+        }
+        let second = number("CI");
+        registry.add_number(&id, "CI", &second, now).expect("add");
+        registry
+            .set_number_enabled(&id, &second, false, now)
+            .expect("disable");
+        registry
+            .set_number_enabled(&id, &second, true, now)
+            .expect("enable");
+        registry.remove_number(&id, &second, now).expect("remove");
+        registry
+            .update_token(
+                &id,
+                &TokenChanges {
+                    name: Some(format!("statements-{round}-renamed")),
+                    description: Some("edited".into()),
+                    expiry: Some(Expiry::Days { days: 60 }),
+                },
+                now,
+            )
+            .expect("update");
+        registry
+            .add_to_composition(
+                &id,
+                &[Selection {
+                    country: Some("ML".into()),
+                    operator: Some("OM".into()),
+                    methods: Some(vec![Method::Cashin]),
+                }],
+                now,
+            )
+            .expect("add triple");
+        registry
+            .remove_from_composition(
+                &id,
+                &Removal {
+                    country: "ML".into(),
+                    operator: None,
+                    method: None,
+                },
+                false,
+                now,
+            )
+            .expect("remove country");
+        registry
+            .set_composition(&id, &[triple("CI", "OM")], true, now)
+            .expect("set composition");
+        registry.export_tokens(now).expect("export");
+        if round % 2 == 1 {
+            registry
+                .revoke_token(&id, now + Duration::seconds(1))
+                .expect("revoke");
+        }
+    }
+
+    let seen = crate::db::seen_statements()
+        .lock()
+        .expect("statements")
+        .clone();
+    let mut re_prepared = Vec::new();
+    let mut checked = 0;
+    for sql in &seen {
+        // Statements of other tests (other connections) are new here: prepared now, count 0.
+        let statement = registry.connection().prepare_cached(sql).expect("cached");
+        let runs = statement.get_status(StatementStatus::Run);
+        let count = statement.get_status(StatementStatus::RePrepare);
+        if runs >= rounds {
+            checked += 1;
+            if count > 0 {
+                re_prepared.push(format!("{count} re-preparations in {runs} runs: {sql}"));
+            }
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} statements ran {rounds} times or more"
+    );
+    assert!(re_prepared.is_empty(), "{}", re_prepared.join("\n"));
+}
