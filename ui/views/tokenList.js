@@ -1,9 +1,10 @@
-// Screen 1: the token list (home). Only one page of rows is ever in the DOM.
+// Screen 1: the token list (home). Only one page of rows is ever in the DOM, and its rows are built
+// once: paging, sorting and searching write the new tokens into the same row nodes.
 import * as api from '../api.js';
 import { h, replaceChildren, debounce } from '../dom.js';
 import { icon } from '../icons.js';
-import { t, formatNumber } from '../i18n.js';
-import { dateText, statusBadge, errorText } from '../format.js';
+import { t, formatNumber, formatDateTime, formatRelative } from '../i18n.js';
+import { statusBadge, errorText } from '../format.js';
 import { flag, countryName } from '../state.js';
 import { reportListRendered } from '../ready.js';
 import { openCompositionModal } from './compositionModal.js';
@@ -11,6 +12,11 @@ import { openNumbersModal } from './numbersModal.js';
 import { openRevokeModal } from './revokeModal.js';
 
 const PAGE_SIZE = 50;
+// Long enough to skip the keystrokes of a word typed at speed, short enough to feel immediate;
+// an answer that arrives after a newer request was sent is never shown (requestSeq).
+const SEARCH_DEBOUNCE_MS = 120;
+// The table dims only when an answer takes longer than this: a fast page change repaints once.
+const BUSY_DELAY_MS = 150;
 const STATUSES = ['current', 'active', 'expired', 'revoked', 'all'];
 const SORTABLE = ['name', 'created_at', 'expires_at', 'last_used_at'];
 
@@ -20,7 +26,9 @@ const query = { status: 'current', search: '', sort: 'created_at', descending: t
 export function mount(container, { navigate }) {
   let requestSeq = 0;
   let alive = true;
+  let busyTimer = null;
   const tbody = h('tbody', { testid: 'token-rows' });
+  const rows = [];
   const table = buildTable(tbody, onSort);
   const range = h('span', { class: 'pager-range', testid: 'list-range', 'aria-live': 'polite' });
   const prev = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-prev', onClick: () => page(-1) },
@@ -36,6 +44,12 @@ export function mount(container, { navigate }) {
   const errorBox = h('div', { class: 'alert alert-error', role: 'alert', testid: 'list-error', hidden: true });
   const tableArea = h('div', { class: 'table-area' });
 
+  const runSearch = () => {
+    if (search.value === query.search) return;
+    query.search = search.value;
+    query.offset = 0;
+    load();
+  };
   const search = h('input', {
     type: 'search',
     id: 'token-search',
@@ -44,11 +58,8 @@ export function mount(container, { navigate }) {
     value: query.search,
     testid: 'list-search',
     autocomplete: 'off',
-    onInput: debounce(() => {
-      query.search = search.value;
-      query.offset = 0;
-      load();
-    }, 250),
+    onInput: debounce(runSearch, SEARCH_DEBOUNCE_MS),
+    onKeydown: (event) => { if (event.key === 'Enter') runSearch(); },
   });
   const statusSelect = h('select', {
     id: 'token-status-filter',
@@ -100,9 +111,15 @@ export function mount(container, { navigate }) {
 
   const actions = { reload: () => load() };
 
+  function notBusy() {
+    clearTimeout(busyTimer);
+    tableArea.removeAttribute('aria-busy');
+  }
+
   async function load() {
     const seq = ++requestSeq;
-    tableArea.setAttribute('aria-busy', 'true');
+    clearTimeout(busyTimer);
+    busyTimer = setTimeout(() => tableArea.setAttribute('aria-busy', 'true'), BUSY_DELAY_MS);
     let result;
     try {
       result = await api.listTokens({
@@ -117,14 +134,14 @@ export function mount(container, { navigate }) {
       });
     } catch (error) {
       if (!alive || seq !== requestSeq) return;
-      tableArea.removeAttribute('aria-busy');
+      notBusy();
       errorBox.hidden = false;
       errorBox.textContent = errorText(error);
       return;
     }
     if (!alive || seq !== requestSeq) return;
     errorBox.hidden = true;
-    tableArea.removeAttribute('aria-busy');
+    notBusy();
     // A revoke on the last row of the last page leaves an empty page: step back one.
     if (result.items.length === 0 && result.total > 0 && query.offset > 0) {
       query.offset = Math.max(0, Math.floor((result.total - 1) / PAGE_SIZE) * PAGE_SIZE);
@@ -166,9 +183,12 @@ export function mount(container, { navigate }) {
       return;
     }
     updateSortHeaders(table);
-    const fragment = document.createDocumentFragment();
-    for (const token of items) fragment.append(row(token, actions));
-    tbody.replaceChildren(fragment);
+    while (rows.length < items.length) rows.push(createRow(actions));
+    items.forEach((token, index) => rows[index].update(token));
+    // Only the row count changes the children: a full page keeps the same 50 nodes in place.
+    if (tbody.childElementCount !== items.length) {
+      tbody.replaceChildren(...rows.slice(0, items.length).map((row) => row.element));
+    }
     const first = query.offset + 1;
     const last = query.offset + items.length;
     range.textContent = t('list.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total) });
@@ -185,7 +205,7 @@ export function mount(container, { navigate }) {
   }
 
   load();
-  return () => { alive = false; };
+  return () => { alive = false; clearTimeout(busyTimer); };
 }
 
 function buildTable(tbody, onSort) {
@@ -216,6 +236,9 @@ function buildTable(tbody, onSort) {
 }
 
 function updateSortHeaders(table) {
+  const order = `${query.sort} ${query.descending}`;
+  if (table.dataset.order === order) return;
+  table.dataset.order = order;
   for (const th of table.querySelectorAll('th[data-column]')) {
     const column = th.dataset.column;
     if (!SORTABLE.includes(column)) continue;
@@ -227,72 +250,134 @@ function updateSortHeaders(table) {
   }
 }
 
-function dateCell(iso, testid, emptyKey) {
-  return h('td', { testid, 'data-iso': iso || '', class: 'cell-date' },
-    dateText(iso, { empty: t(emptyKey) }));
+/**
+ * One row of the table, built once and refilled by `update(token)` for every page: the nodes,
+ * listeners and icons stay, only texts and attributes change.
+ */
+function createRow({ reload }) {
+  let token = null;
+  const name = h('a', { class: 'token-name', testid: 'cell-name' });
+  const hint = h('span', { class: 'mono hint', testid: 'cell-hint' });
+  const created = dateCell('cell-created');
+  const expiry = dateCell('cell-expiry');
+  const status = h('td', { testid: 'cell-status' });
+  const flags = h('span', { class: 'flag-stack' });
+  const count = h('span', { class: 'count', testid: 'cell-numbers-count' });
+  const lastUsed = dateCell('cell-last-used');
+  const descriptionText = h('span', { class: 'clamp' });
+  const description = h('td', { class: 'cell-description', testid: 'cell-description' }, descriptionText);
+  const view = h('button', {
+    type: 'button',
+    class: 'btn btn-sm',
+    testid: 'view-composition',
+    onClick: () => openCompositionModal(token.id, { onChanged: reload }),
+  }, t('list.view'));
+  const manage = h('button', {
+    type: 'button',
+    class: 'btn btn-sm',
+    testid: 'manage-numbers',
+    onClick: () => openNumbersModal(token.id, { onChanged: reload }),
+  }, t('list.manage'));
+  const revoke = h('button', {
+    type: 'button',
+    class: 'btn-icon btn-icon-danger',
+    testid: 'revoke-token',
+    title: t('list.revoke'),
+    onClick: () => openRevokeModal(token, { onRevoked: reload }),
+  }, icon('trash'));
+  const numbers = h('div', { class: 'cell-inline' }, count, manage);
+  const actions = h('td', { class: 'col-actions' }, revoke);
+  const element = h('tr', { testid: 'token-row' },
+    h('td', {}, h('div', { class: 'cell-name-col' }, name, hint)),
+    created.cell,
+    expiry.cell,
+    status,
+    h('td', {}, h('div', { class: 'cell-inline' }, flags, view)),
+    h('td', {}, numbers),
+    lastUsed.cell,
+    description,
+    actions);
+  let shownStatus = null;
+  let shownCountries = null;
+
+  function update(next) {
+    token = next;
+    const revoked = token.status === 'REVOKED';
+    element.dataset.tokenId = token.id;
+    element.classList.toggle('row-revoked', revoked);
+    name.href = `#/token/${encodeURIComponent(token.id)}`;
+    setText(name, token.name);
+    setText(hint, token.hint);
+    created.set(token.created_at, 'date.never');
+    expiry.set(token.expires_at, 'list.noExpiry');
+    expiry.cell.classList.toggle('cell-warning', !token.expires_at);
+    if (token.status !== shownStatus) {
+      shownStatus = token.status;
+      status.replaceChildren(statusBadge(token.status));
+    }
+    const countries = token.countries.join(',');
+    if (countries !== shownCountries) {
+      shownCountries = countries;
+      fillFlags(flags, token.countries);
+    }
+    view.setAttribute('aria-label', t('list.viewCompositionOf', { name: token.name }));
+    setText(count, formatNumber(token.number_count));
+    count.title = t('list.numbersTitle', { count: token.number_count, enabled: token.enabled_number_count });
+    manage.setAttribute('aria-label', t('list.manageNumbersOf', { name: token.name }));
+    revoke.setAttribute('aria-label', t('list.revokeNamed', { name: token.name }));
+    // A revoked token can no longer change: no Manage and no Revoke button in its row.
+    present(numbers, manage, !revoked);
+    present(actions, revoke, !revoked);
+    lastUsed.set(token.last_used_at, 'date.never');
+    setText(descriptionText, token.description || '');
+    if (token.description) description.title = token.description;
+    else description.removeAttribute('title');
+  }
+
+  return { element, update };
 }
 
-function expiryCell(token) {
-  const cell = dateCell(token.expires_at, 'cell-expiry', 'list.noExpiry');
-  if (!token.expires_at) cell.classList.add('cell-warning');
-  return cell;
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
-function compositionSummary(countries) {
+function present(parent, child, shown) {
+  if (shown && child.parentNode !== parent) parent.append(child);
+  else if (!shown && child.parentNode === parent) child.remove();
+}
+
+/** A date cell: `data-iso` on the cell, the relative date inside, the exact one on hover. */
+function dateCell(testid) {
+  const cell = h('td', { testid, class: 'cell-date' });
+  const time = h('time');
+  const empty = h('span', { class: 'muted', 'data-iso': '' });
+  return {
+    cell,
+    set(iso, emptyKey) {
+      cell.dataset.iso = iso || '';
+      if (iso) {
+        time.dateTime = iso;
+        time.dataset.iso = iso;
+        time.title = formatDateTime(iso);
+        setText(time, formatRelative(iso));
+        if (time.parentNode !== cell) cell.replaceChildren(time);
+      } else {
+        setText(empty, t(emptyKey));
+        if (empty.parentNode !== cell) cell.replaceChildren(empty);
+      }
+    },
+  };
+}
+
+/** Up to four flags, "+N" for the rest, and every country's name for hover and screen readers. */
+function fillFlags(stack, countries) {
   const shown = countries.slice(0, 4);
   const names = countries.map(countryName).join(', ');
-  return h('span', { class: 'flag-stack', title: names },
-    shown.map((iso) => flag(iso)),
-    countries.length > shown.length ? h('span', { class: 'flag-more' }, `+${countries.length - shown.length}`) : null,
+  stack.title = names;
+  stack.replaceChildren(
+    ...shown.map((iso) => flag(iso)),
+    ...(countries.length > shown.length ? [h('span', { class: 'flag-more' }, `+${countries.length - shown.length}`)] : []),
     h('span', { class: 'visually-hidden' }, names));
-}
-
-function row(token, { reload }) {
-  const revoked = token.status === 'REVOKED';
-  return h('tr', { testid: 'token-row', 'data-token-id': token.id, class: revoked ? 'row-revoked' : null },
-    h('td', {},
-      h('div', { class: 'cell-name-col' },
-        h('a', { href: `#/token/${encodeURIComponent(token.id)}`, class: 'token-name', testid: 'cell-name' }, token.name),
-        h('span', { class: 'mono hint', testid: 'cell-hint' }, token.hint))),
-    dateCell(token.created_at, 'cell-created', 'date.never'),
-    expiryCell(token),
-    h('td', { testid: 'cell-status' }, statusBadge(token.status)),
-    h('td', {},
-      h('div', { class: 'cell-inline' },
-        compositionSummary(token.countries),
-        h('button', {
-          type: 'button',
-          class: 'btn btn-sm',
-          testid: 'view-composition',
-          'aria-label': t('list.viewCompositionOf', { name: token.name }),
-          onClick: () => openCompositionModal(token.id, { onChanged: reload }),
-        }, t('list.view')))),
-    h('td', {},
-      h('div', { class: 'cell-inline' },
-        h('span', {
-          class: 'count',
-          testid: 'cell-numbers-count',
-          title: t('list.numbersTitle', { count: token.number_count, enabled: token.enabled_number_count }),
-        }, formatNumber(token.number_count)),
-        revoked ? null : h('button', {
-          type: 'button',
-          class: 'btn btn-sm',
-          testid: 'manage-numbers',
-          'aria-label': t('list.manageNumbersOf', { name: token.name }),
-          onClick: () => openNumbersModal(token.id, { onChanged: reload }),
-        }, t('list.manage')))),
-    dateCell(token.last_used_at, 'cell-last-used', 'date.never'),
-    h('td', { class: 'cell-description', testid: 'cell-description', title: token.description || null },
-      h('span', { class: 'clamp' }, token.description || '')),
-    h('td', { class: 'col-actions' },
-      revoked ? null : h('button', {
-        type: 'button',
-        class: 'btn-icon btn-icon-danger',
-        testid: 'revoke-token',
-        'aria-label': t('list.revokeNamed', { name: token.name }),
-        title: t('list.revoke'),
-        onClick: () => openRevokeModal(token, { onRevoked: reload }),
-      }, icon('trash'))));
 }
 
 function emptyState(navigate) {
