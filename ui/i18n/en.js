@@ -184,6 +184,7 @@ export default {
   'details.noNumbers': 'No numbers: the token accepts any customer number.',
   'details.history': 'History',
   'details.noHistory': 'Nothing has happened to this token yet.',
+  'details.historyMore': { one: 'Show 1 older event', other: 'Show {count} older events' },
 
   'history.created': 'Token created',
   'history.composition_changed': 'Composition changed',

@@ -184,6 +184,7 @@ export default {
   'details.noNumbers': 'Aucun numéro : le jeton accepte tout numéro de client.',
   'details.history': 'Historique',
   'details.noHistory': 'Rien ne s’est encore passé pour ce jeton.',
+  'details.historyMore': { one: 'Afficher 1 événement plus ancien', other: 'Afficher {count} événements plus anciens' },
 
   'history.created': 'Jeton créé',
   'history.composition_changed': 'Composition modifiée',

@@ -55,15 +55,42 @@ function sentence(event) {
   return { main, extra };
 }
 
+/** Events shown at first, and added by each "Show older events": a token used for payments
+ * every minute gathers thousands of events, and its details must still open at once. */
+export const HISTORY_PAGE = 20;
+
+function eventItem(event) {
+  const { main, extra } = sentence(event);
+  return h('li', { class: `timeline-item timeline-${event.kind}`, testid: 'history-event', 'data-kind': event.kind },
+    h('span', { class: 'timeline-icon', 'aria-hidden': 'true' }, icon(ICONS[event.kind] || 'info', { size: 14 })),
+    h('div', { class: 'timeline-body' },
+      h('p', { class: 'timeline-text' }, main),
+      extra ? h('p', { class: 'timeline-extra muted' }, extra) : null),
+    h('span', { class: 'timeline-date muted' }, dateText(event.at)));
+}
+
+/** The history, newest first (`events` come oldest first), a page at a time. */
 export function historyTimeline(events) {
   if (events.length === 0) return h('p', { class: 'muted', testid: 'history-empty' }, t('details.noHistory'));
-  return h('ol', { class: 'timeline', testid: 'history' }, [...events].reverse().map((event) => {
-    const { main, extra } = sentence(event);
-    return h('li', { class: `timeline-item timeline-${event.kind}`, testid: 'history-event', 'data-kind': event.kind },
-      h('span', { class: 'timeline-icon', 'aria-hidden': 'true' }, icon(ICONS[event.kind] || 'info', { size: 14 })),
-      h('div', { class: 'timeline-body' },
-        h('p', { class: 'timeline-text' }, main),
-        extra ? h('p', { class: 'timeline-extra muted' }, extra) : null),
-      h('span', { class: 'timeline-date muted' }, dateText(event.at)));
-  }));
+  const list = h('ol', { class: 'timeline', testid: 'history' });
+  let shown = 0;
+  const more = h('button', { type: 'button', class: 'btn btn-sm timeline-more', testid: 'history-more', onClick: () => showMore(true) });
+
+  function showMore(focus) {
+    const page = [];
+    for (let i = events.length - 1 - shown; i >= 0 && page.length < HISTORY_PAGE; i -= 1) page.push(eventItem(events[i]));
+    shown += page.length;
+    list.append(...page);
+    const left = events.length - shown;
+    more.hidden = left === 0;
+    more.textContent = t('details.historyMore', { count: Math.min(left, HISTORY_PAGE) });
+    // Keyboard and screen-reader users continue from the first event just shown.
+    if (focus && page.length > 0) {
+      page[0].tabIndex = -1;
+      page[0].focus();
+    }
+  }
+
+  showMore(false);
+  return h('div', { class: 'timeline-wrap' }, list, more);
 }

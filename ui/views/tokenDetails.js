@@ -24,19 +24,43 @@ export function mount(container, { params: [id] }) {
     h('a', { href: '#/tokens', class: 'back-link', testid: 'back-to-list' }, icon('arrowLeft', { size: 14 }), t('nav.tokens')),
     root);
 
+  let loadSeq = 0;
+  let history = null;
+  let historyBox = null;
+
+  // The token and its history are asked for together; the token's part is drawn as soon as it
+  // arrives, the history (the longer answer) fills its card when it comes.
   async function load() {
+    const seq = ++loadSeq;
+    const tokenAnswer = api.getToken({ id });
+    const historyAnswer = api.tokenHistory({ id });
+    historyAnswer.catch(() => {});
+    let token;
     try {
-      const [token, history] = await Promise.all([api.getToken({ id }), api.tokenHistory({ id })]);
-      if (alive) render(token, history);
+      token = await tokenAnswer;
     } catch (error) {
-      if (alive) replaceChildren(root, h('div', { class: 'alert alert-error', role: 'alert', testid: 'details-error' }, errorText(error)));
+      if (alive && seq === loadSeq) replaceChildren(root, h('div', { class: 'alert alert-error', role: 'alert', testid: 'details-error' }, errorText(error)));
+      return;
+    }
+    if (!alive || seq !== loadSeq) return;
+    // After a change the previous history stays on screen until the new one replaces it.
+    render(token);
+    try {
+      const events = await historyAnswer;
+      if (!alive || seq !== loadSeq) return;
+      history = events;
+      replaceChildren(historyBox, historyTimeline(events));
+    } catch (error) {
+      if (alive && seq === loadSeq) replaceChildren(historyBox, h('div', { class: 'alert alert-error', role: 'alert', testid: 'details-error' }, errorText(error)));
     }
   }
 
-  function render(token, history) {
+  function render(token) {
     const revoked = token.status === 'REVOKED';
+    historyBox = h('div', { class: 'history-box' },
+      history ? historyTimeline(history) : h('p', { class: 'muted' }, t('common.loading')));
     replaceChildren(root,
-      header(token, history, revoked),
+      header(token, revoked),
       h('div', { class: 'details-layout' },
         h('div', {},
           editing ? editForm(token) : infoCard(token),
@@ -44,10 +68,10 @@ export function mount(container, { params: [id] }) {
           numbersCard(token, revoked)),
         h('section', { class: 'card', 'aria-labelledby': 'details-history-title' },
           h('h2', { id: 'details-history-title', class: 'section-title' }, t('details.history')),
-          historyTimeline(history))));
+          historyBox)));
   }
 
-  function header(token, history, revoked) {
+  function header(token, revoked) {
     return h('header', { class: 'page-header' },
       h('div', {},
         h('div', { class: 'title-row' },
@@ -55,7 +79,7 @@ export function mount(container, { params: [id] }) {
           statusBadge(token.status, 'detail-status')),
         h('p', { class: 'page-subtitle mono', testid: 'detail-hint' }, token.hint)),
       revoked ? null : h('div', { class: 'header-actions' },
-        h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token, history); } },
+        h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token); } },
           icon('edit'), t('details.edit')),
         h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-revoke', onClick: () => openRevokeModal(token, { onRevoked: load }) },
           icon('trash'), t('list.revoke'))));
