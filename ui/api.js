@@ -47,6 +47,7 @@ export const authorize = ({ request }) => call('authorize', { request });
 export const getSettings = () => call('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });
 export const uiReady = ({ millis }) => call('ui_ready', { millis });
+export const integrityCheck = () => call('integrity_check');
 export const backupNow = () => call('backup_now');
 export const listBackups = () => call('list_backups');
 export const restoreBackup = ({ file }) => call('restore_backup', { file });

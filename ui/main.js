@@ -130,6 +130,13 @@ async function start() {
   window.addEventListener('hashchange', route);
   renderIntegrityBanner();
   route();
+  // The integrity check runs after the first page; a problem it finds brings the banner.
+  api.integrityCheck().then((problem) => {
+    if (problem && problem !== state.info.integrity_problem) {
+      state.info.integrity_problem = problem;
+      renderIntegrityBanner();
+    }
+  }, () => {});
 }
 
 start();

@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "update_settings",
     "ui_ready",
+    "integrity_check",
     "backup_now",
     "list_backups",
     "restore_backup",

@@ -8,12 +8,14 @@
 //! Invariants:
 //! - a database open read-only after a failed integrity check is never backed up: its copy would
 //!   push a sound backup out of the rotation;
-//! - the background thread holds the database lock only for the length of one backup;
+//! - the background thread holds the database lock only for the length of one backup, and makes
+//!   its first one a minute after the start-up integrity check, so the window's first pages never
+//!   wait for it;
 //! - a restore happens under the database lock with the registry closed, and the database is
 //!   reopened (and checked) whatever the outcome, so the app never stays without one.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,10 +23,14 @@ use clapay_core::{backup, db, Catalog};
 use serde::Serialize;
 
 use crate::error::CommandError;
-use crate::state::Database;
+use crate::state::{release_cache, BoundedHeap, Database, DatabaseSlot};
 
 /// How often the background thread backs up the database.
 pub const BACKUP_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long after the start-up integrity check the first daily backup waits: it reads the whole
+/// file under the database lock, which must not hold up the window's first pages.
+const START_DELAY: Duration = Duration::from_secs(60);
 
 /// The longest the background thread sleeps before looking again (a laptop that slept through
 /// the due time backs up within this delay of waking).
@@ -110,7 +116,13 @@ pub fn take(
         return Err(CommandError::read_only(problem));
     }
     let registry = database.registry.as_ref().map_err(Clone::clone)?;
-    let path = backup::rotate(&backups_dir(db_path), registry, now, backup::KEEP_BACKUPS)?;
+    let bounded = BoundedHeap::new(db_path);
+    let path = backup::rotate(&backups_dir(db_path), registry, now, backup::KEEP_BACKUPS);
+    drop(bounded);
+    // The backup read every page through the registry's cache (bounded meanwhile): give back
+    // what it holds.
+    release_cache(registry);
+    let path = path?;
     log::info!("backup written to {}", path.display());
     Ok(BackupTaken {
         file: path
@@ -176,26 +188,37 @@ pub fn due_in(dir: &Path, now: DateTime<Utc>) -> Duration {
     }
 }
 
-/// Starts the background thread that backs up the database at start when the newest backup is
-/// older than a day, then once a day while the app runs.
-pub fn spawn_daily(slot: Arc<Mutex<Database>>, db_path: PathBuf) -> std::io::Result<()> {
+/// Starts the background thread that backs up the database soon after start (once the integrity
+/// check has reported, and [`START_DELAY`] later) when the newest backup is older than a day,
+/// then once a day while the app runs.
+pub fn spawn_daily(slot: Arc<DatabaseSlot>, db_path: PathBuf) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("daily-backup".into())
-        .spawn(move || loop {
-            let wait = due_in(&backups_dir(&db_path), Utc::now());
-            if !wait.is_zero() {
-                std::thread::sleep(wait.min(RECHECK));
-                continue;
+        .spawn(move || {
+            if slot.integrity_problem().is_err() {
+                return;
             }
-            // The lock is held for this one call only.
-            let taken = match slot.lock() {
-                Ok(database) => take(&database, &db_path, Utc::now()),
-                Err(_) => return,
-            };
-            if let Err(error) = taken {
-                log::warn!("daily backup skipped: {error}");
-                std::thread::sleep(RECHECK);
-            }
+            std::thread::sleep(START_DELAY);
+            daily(&slot, &db_path);
         })
         .map(|_| ())
+}
+
+fn daily(slot: &DatabaseSlot, db_path: &Path) {
+    loop {
+        let wait = due_in(&backups_dir(db_path), Utc::now());
+        if !wait.is_zero() {
+            std::thread::sleep(wait.min(RECHECK));
+            continue;
+        }
+        // The lock is held for this one call only.
+        let taken = match slot.lock_checked() {
+            Ok(database) => take(&database, db_path, Utc::now()),
+            Err(_) => return,
+        };
+        if let Err(error) = taken {
+            log::warn!("daily backup skipped: {error}");
+            std::thread::sleep(RECHECK);
+        }
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 use crate::clipboard::tests::MemoryClipboard;
 use crate::clipboard::SecretClipboard;
@@ -62,14 +62,43 @@ pub(crate) struct Harness {
     pub(crate) paths: AppPaths,
 }
 
-/// The app on `dir/data/tokens.db`, opened as the real start opens it (integrity check first).
+/// The app on `dir/data/tokens.db`, opened and checked before the first command (as a restore
+/// reopens it).
 pub(crate) fn harness(dir: &Path) -> Harness {
-    let paths = AppPaths {
+    let paths = test_paths(dir);
+    let database = Database::open(&paths.db, Catalog::embedded());
+    build_harness(database, paths)
+}
+
+/// The app on `dir/data/tokens.db`, opened as the real start opens it: on a thread, read-only
+/// first, writable and checked once the first page is reported or a write waits.
+pub(crate) fn starting_harness(dir: &Path) -> Harness {
+    let paths = test_paths(dir);
+    let opening = Database {
+        registry: Err(crate::error::CommandError::internal("opening")),
+        integrity_problem: None,
+        readiness: crate::state::Readiness::Opening,
+    };
+    let harness = build_harness(opening, paths);
+    let state = harness._app.state::<AppState>();
+    crate::state::open_in_background(
+        state.database(),
+        harness.paths.db.clone(),
+        Catalog::embedded(),
+    )
+    .expect("the database thread starts");
+    harness
+}
+
+fn test_paths(dir: &Path) -> AppPaths {
+    AppPaths {
         db: dir.join("data/tokens.db"),
         settings: dir.join("config/settings.json"),
         catalog: dir.join("data/catalog.json"),
-    };
-    let database = Database::open(&paths.db, Catalog::embedded());
+    }
+}
+
+fn build_harness(database: Database, paths: AppPaths) -> Harness {
     let clipboard = MemoryClipboard::default();
     let state = AppState::with_database(
         database,

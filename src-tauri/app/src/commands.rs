@@ -30,7 +30,8 @@ pub struct AppInfo {
     db_path: String,
     catalog_version: String,
     locale: String,
-    /// The first problem of a failed start-up integrity check (the database is then read-only).
+    /// The first problem of a failed integrity check (the database is then read-only); `None`
+    /// also while the start-up check is still running (`integrity_check` waits for it).
     integrity_problem: Option<String>,
 }
 
@@ -72,7 +73,7 @@ pub async fn app_info<R: Runtime>(
     state: State<'_, AppState>,
 ) -> Result<AppInfo, CommandError> {
     let (catalog_version, integrity_problem) = state
-        .with_database_slot(|database| {
+        .with_readable_database(|database| {
             let registry = database.registry.as_ref().map_err(Clone::clone)?;
             Ok((
                 registry.catalog().version.clone(),
@@ -324,11 +325,23 @@ pub async fn update_settings<R: Runtime>(
     Ok(settings)
 }
 
-/// Logs the UI's start time (read by the start-time benchmark).
+/// Logs the UI's start time (read by the start-time benchmark); the first page is on screen, so
+/// the start-up integrity check may begin.
 #[tauri::command]
-pub async fn ui_ready(millis: f64) -> Result<(), CommandError> {
+pub async fn ui_ready(state: State<'_, AppState>, millis: f64) -> Result<(), CommandError> {
     log::info!("ui-ready millis={millis:.0}");
+    state.database().first_page_shown();
     Ok(())
+}
+
+/// Waits until the start-up integrity check has reported and returns the first problem it found
+/// (`None`: the database is sound and writable), for the read-only banner.
+#[tauri::command]
+pub async fn integrity_check(state: State<'_, AppState>) -> Result<Option<String>, CommandError> {
+    let slot = state.database();
+    tauri::async_runtime::spawn_blocking(move || slot.integrity_problem())
+        .await
+        .map_err(|error| CommandError::internal(format!("A database task failed: {error}")))?
 }
 
 /// Writes a rolling backup now (Settings, "Back up now"); refused while the database is open

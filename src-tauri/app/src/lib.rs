@@ -36,7 +36,7 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
 use crate::clipboard::{SecretClipboard, SystemClipboard};
 use crate::error::CommandError;
-use crate::state::{load_catalog, AppPaths, AppState, Database};
+use crate::state::{load_catalog, AppPaths, AppState, Database, Readiness};
 
 /// The label of the one window (tauri.conf.json, capability `main-window`).
 pub const MAIN_WINDOW: &str = "main";
@@ -64,6 +64,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         commands::get_settings,
         commands::update_settings,
         commands::ui_ready,
+        commands::integrity_check,
         commands::backup_now,
         commands::list_backups,
         commands::restore_backup,
@@ -95,7 +96,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 let database = state.database();
                 let flushed =
                     database
-                        .lock()
+                        .lock_now()
                         .map(|mut database| match database.registry.as_mut() {
                             Ok(registry) => {
                                 registry.flush_usage().map_err(|error| error.to_string())
@@ -139,7 +140,8 @@ fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Opens the database, the settings and the catalog, and starts the clipboard owner and the daily
+/// Reads the settings and the catalog, starts opening the database on a thread (the window does
+/// not wait for it: [`state::open_in_background`]), and starts the clipboard owner and the daily
 /// backup thread. A database that cannot be opened (unwritable folder, a file from a newer
 /// version) does not stop the app: the window opens and shows the reason. A database that fails
 /// its integrity check is opened read-only and the window says so.
@@ -152,20 +154,28 @@ fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::e
     };
     let settings = settings::load(app, &paths.settings);
     let catalog = load_catalog(&paths.catalog);
-    let database = match db_path {
-        Ok(path) => Database::open(&path, catalog),
+    let (database, path) = match db_path {
+        Ok(path) => (
+            Database {
+                registry: Err(CommandError::internal("The database is being opened")),
+                integrity_problem: None,
+                readiness: Readiness::Opening,
+            },
+            Some(path),
+        ),
         Err(error) => {
             log::error!("no database path: {error}");
-            Database {
-                registry: Err(CommandError::from(error)),
-                integrity_problem: None,
-            }
+            (
+                Database::checked(Err(CommandError::from(error)), None),
+                None,
+            )
         }
     };
     let clipboard = SecretClipboard::spawn(Box::new(SystemClipboard::open))?;
     let state = AppState::with_database(database, clipboard, settings, paths);
-    if !state.paths.db.as_os_str().is_empty() {
-        backups::spawn_daily(state.database(), state.paths.db.clone())?;
+    if let Some(path) = path {
+        state::open_in_background(state.database(), path.clone(), catalog)?;
+        backups::spawn_daily(state.database(), path)?;
     }
     Ok(state)
 }

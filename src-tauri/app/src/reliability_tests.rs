@@ -8,7 +8,7 @@ use std::path::Path;
 use clapay_core::{backup, Catalog, Registry};
 use serde_json::{json, Value};
 
-use crate::command_tests::{harness, new_token_request, ScanDir};
+use crate::command_tests::{harness, new_token_request, starting_harness, ScanDir};
 
 /// A real database of 60 tokens at `dir/data/tokens.db`, closed (its WAL folded in).
 fn real_database(dir: &Path) -> std::path::PathBuf {
@@ -284,4 +284,171 @@ fn the_daily_backup_is_due_without_a_backup_or_after_a_day() {
     std::fs::remove_file(backups.join(stamp(now - chrono::Duration::hours(2)))).expect("rm");
     std::fs::write(backups.join(stamp(now - chrono::Duration::hours(25))), b"x").expect("write");
     assert!(due_in(&backups, now).is_zero(), "a day-old backup: due now");
+}
+
+/// The writes of the damaged-database test, with arguments that would succeed on a sound one.
+fn write_commands(id: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("create_token", new_token_request("one more")),
+        (
+            "update_token",
+            json!({ "id": id, "changes": { "name": "renamed" } }),
+        ),
+        ("revoke_token", json!({ "id": id })),
+        (
+            "add_number",
+            json!({ "id": id, "country": "CI", "phone": "0707070707" }),
+        ),
+        ("backup_now", json!({})),
+    ]
+}
+
+#[test]
+fn at_start_a_damaged_database_serves_its_first_page_then_turns_read_only_once_checked() {
+    let dir = ScanDir::new();
+    let path = real_database(dir.path());
+    damage_middle_page(&path);
+    let before = std::fs::read(&path).expect("read");
+    let harness = starting_harness(dir.path());
+
+    // The window's first requests are served before the check, from a read-only connection.
+    harness
+        .invoke("app_info", json!({}))
+        .expect("app_info answers before the check");
+    let id = first_token_id(&harness).expect("the first page is listed before the check");
+    harness
+        .invoke("ui_ready", json!({ "millis": 1.0 }))
+        .expect("the first page is reported");
+    let problem = harness
+        .invoke("integrity_check", json!({}))
+        .expect("the check reports");
+    assert!(
+        problem.as_str().is_some_and(|problem| !problem.is_empty()),
+        "integrity_check names what the check found: {problem}"
+    );
+    let info = harness.invoke("app_info", json!({})).expect("info");
+    assert_eq!(
+        info["integrity_problem"], problem,
+        "app_info tells the same problem once the check reported"
+    );
+    harness
+        .invoke("get_token", json!({ "id": id }))
+        .expect("reads still work in read-only mode");
+    for (command, args) in write_commands(&id) {
+        let error = harness
+            .invoke(command, args)
+            .expect_err("a write on a damaged database fails");
+        assert_read_only(&error, command);
+    }
+    drop(harness);
+    assert!(
+        std::fs::read(&path).expect("read") == before,
+        "the damaged file is left byte for byte as it was"
+    );
+    assert!(
+        !crate::backups::backups_dir(&path).exists(),
+        "no backup of a damaged database is written"
+    );
+}
+
+#[test]
+fn at_start_a_write_made_before_the_check_waits_for_it_and_is_refused_on_broken_rules() {
+    let dir = ScanDir::new();
+    let path = real_database(dir.path());
+    // A hand edit `quick_check` does not see: a number of a token that does not exist.
+    let raw = rusqlite::Connection::open(&path).expect("raw");
+    raw.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO numbers (number, token_id, country, enabled, added_at)
+           VALUES ('+2250707070707', '00000000-0000-0000-0000-000000000000', 'CI', 1, 0);",
+    )
+    .expect("hand edit");
+    drop(raw);
+    let harness = starting_harness(dir.path());
+    let id = first_token_id(&harness).expect("the first page is listed");
+    // No first page is reported: the write itself starts the check and waits for its verdict.
+    let error = harness
+        .invoke("revoke_token", json!({ "id": id }))
+        .expect_err("a write waits for the check and is refused");
+    assert_read_only(&error, "revoke_token");
+    let problem = harness.invoke("integrity_check", json!({})).expect("check");
+    assert!(
+        problem
+            .as_str()
+            .is_some_and(|problem| problem.contains("points at a missing row")),
+        "the problem names the row pointing nowhere: {problem}"
+    );
+    let token = harness
+        .invoke("get_token", json!({ "id": id }))
+        .expect("readable");
+    assert_eq!(
+        token["status"], "ACTIVE",
+        "the refused revoke changed nothing"
+    );
+}
+
+#[test]
+fn at_start_a_sound_database_becomes_writable_and_keeps_every_acknowledged_write() {
+    let dir = ScanDir::new();
+    let path = real_database(dir.path());
+    let harness = starting_harness(dir.path());
+    let id = first_token_id(&harness).expect("the first page is listed");
+    let revoked = harness
+        .invoke("revoke_token", json!({ "id": id }))
+        .expect("a write before the check waits for it, then lands");
+    assert_eq!(revoked["status"], "REVOKED");
+    assert!(
+        harness
+            .invoke("integrity_check", json!({}))
+            .expect("check")
+            .is_null(),
+        "a sound database has no problem"
+    );
+    let created = harness
+        .invoke("create_token", new_token_request("After the check"))
+        .expect("writes work after the check");
+    drop(harness);
+    let registry = Registry::open(&path, Catalog::embedded()).expect("reopen");
+    let now = chrono::Utc::now();
+    assert_eq!(
+        registry
+            .get_token(&id, now)
+            .expect("the revoked token")
+            .summary
+            .status,
+        clapay_core::Status::Revoked,
+        "the acknowledged revoke is on disk"
+    );
+    registry
+        .get_token(
+            created["token"]["id"].as_str().expect("the new token's id"),
+            now,
+        )
+        .expect("the acknowledged create is on disk");
+}
+
+#[test]
+fn at_start_a_missing_database_is_created_and_writable() {
+    let dir = ScanDir::new();
+    let harness = starting_harness(dir.path());
+    assert!(
+        harness
+            .invoke("integrity_check", json!({}))
+            .expect("check")
+            .is_null(),
+        "a new database has no problem"
+    );
+    harness
+        .invoke("create_token", new_token_request("First"))
+        .expect("a new database takes writes");
+    assert_eq!(
+        harness
+            .invoke(
+                "list_tokens",
+                json!({ "query": { "status": "all", "search": null,
+            "sort": "created_at", "descending": false, "offset": 0, "limit": 5 } })
+            )
+            .expect("list")["total"],
+        1
+    );
 }
