@@ -49,6 +49,20 @@ const measure = (act, cond) => {
 const fail = (error) => done({ error: String(error) });
 "#;
 
+/// Times `list_tokens` alone from the page (IPC + core query), median of 5; arguments: offset,
+/// search (or null).
+const IPC_SCRIPT: &str = r#"const [offset, search] = arguments;
+(async () => {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search, sort: 'created_at', descending: true, offset, limit: 50 } });
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[2] };
+})().then(done, fail);"#;
+
 /// One measurement: `body` ends by calling `done(...)` with `{ ms, ids, names, range }`.
 async fn run(app: &App, body: &str, args: Vec<Value>) -> Value {
     let result = app
@@ -336,40 +350,11 @@ async fn the_list_stays_fast_with_10000_tokens() {
         run(&app, "location.hash = '#/tokens'; until(() => rows().length > 0).then(frames).then(() => done({ ms: 0 }));", vec![]).await;
     }
 
-    // The list_tokens call alone (IPC + core query), to tell the shell's share from the page's.
-    let ipc = run(
-        &app,
-        r#"const [offset] = arguments;
-(async () => {
-  const times = [];
-  for (let i = 0; i < 5; i++) {
-    const start = performance.now();
-    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search: null, sort: 'created_at', descending: true, offset, limit: 50 } });
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[2] };
-})().then(done, fail);"#,
-        vec![json!(0)],
-    )
-    .await;
-    let ipc_last = run(
-        &app,
-        r#"const [offset] = arguments;
-(async () => {
-  const times = [];
-  for (let i = 0; i < 5; i++) {
-    const start = performance.now();
-    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search: null, sort: 'created_at', descending: true, offset, limit: 50 } });
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[2] };
-})().then(done, fail);"#,
-        vec![json!(last_offset)],
-    )
-    .await;
-    let (ipc, ipc_last) = (ms(&ipc), ms(&ipc_last));
+    // The list_tokens call alone (IPC + core query), to tell the shell's share from the page's:
+    // the first page, the last page, and the first page of a search.
+    let ipc = ms(&run(&app, IPC_SCRIPT, vec![json!(0), json!(null)]).await);
+    let ipc_last = ms(&run(&app, IPC_SCRIPT, vec![json!(last_offset), json!(null)]).await);
+    let ipc_search = ms(&run(&app, IPC_SCRIPT, vec![json!(0), json!(fragments[0])]).await);
 
     let walk_step = median(steps.clone());
     let lines = [
@@ -387,7 +372,7 @@ async fn the_list_stays_fast_with_10000_tokens() {
             walk_step / FRAME_MS
         ),
         format!(
-            "ui at scale: list_tokens IPC alone {ipc:.0} ms (first page), {ipc_last:.0} ms (last page); {} current of 10,000 tokens, medians of {REPEATS}, a frame is {FRAME_MS:.1} ms",
+            "ui at scale: list_tokens IPC alone {ipc:.0} ms (first page), {ipc_last:.0} ms (last page), {ipc_search:.0} ms (a search); {} current of 10,000 tokens, medians of {REPEATS}, a frame is {FRAME_MS:.1} ms",
             thousands(total)
         ),
     ];
