@@ -446,3 +446,78 @@ fn two_registries_on_one_file_see_each_others_flushed_usage() {
     );
     assert_eq!(temp.registry.token_history(&id).expect("history").len(), 2);
 }
+
+/// Checks reach the disk by themselves, a batch interval after they were made, with no flush:
+/// a process killed a second after a quiet spell loses nothing. (An earlier writer went back to
+/// sleep after a commit without arming its wake-up, and left later checks waiting for the 512th
+/// one or a flush.) Polls for up to 20 seconds: a liveness bound, not a timing assertion.
+#[test]
+fn checks_are_committed_without_a_flush() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let path = temp.registry.path().expect("file").to_path_buf();
+    let reader = rusqlite::Connection::open(&path).expect("reader");
+    let used = || -> i64 {
+        reader
+            .query_row(
+                "SELECT count(*) FROM history WHERE token_id = ?1 AND kind = 'used'",
+                [&id],
+                |row| row.get(0),
+            )
+            .expect("count")
+    };
+    let check = request(&secret, "CI", "OM", "MERCHANT", None);
+    for round in 1..=3 {
+        // A burst, then a quiet spell: each burst must land without help.
+        for _ in 0..5 {
+            assert!(
+                temp.registry
+                    .authorize(&check, now())
+                    .expect("check")
+                    .allowed
+            );
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while used() < round * 5 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(
+            used(),
+            round * 5,
+            "burst {round} was committed by the writer alone"
+        );
+    }
+}
+
+/// Two threads with a registry each on one file (two API workers) share the process's usage
+/// writer: every check of both is recorded once, and each registry's flush covers its own.
+#[test]
+fn two_threads_share_one_usage_writer_and_lose_nothing() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let path = temp.registry.path().expect("file").to_path_buf();
+    let per_thread = 2_000;
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            let path = path.clone();
+            let secret = secret.clone();
+            scope.spawn(move || {
+                let mut registry =
+                    Registry::open(&path, clapay_core::Catalog::embedded()).expect("open");
+                let check = request(&secret, "CI", "OM", "MERCHANT", None);
+                for _ in 0..per_thread {
+                    assert!(registry.authorize(&check, now()).expect("check").allowed);
+                }
+                registry.flush_usage().expect("flush");
+            });
+        }
+    });
+    let used = temp
+        .registry
+        .token_history(&id)
+        .expect("history")
+        .iter()
+        .filter(|event| event.kind == clapay_core::EventKind::Used)
+        .count();
+    assert_eq!(used, 2 * per_thread);
+}
