@@ -84,7 +84,7 @@ pub(crate) fn starting_harness(dir: &Path) -> Harness {
     crate::state::open_in_background(
         state.database(),
         harness.paths.db.clone(),
-        Catalog::embedded(),
+        harness.paths.catalog.clone(),
     )
     .expect("the database thread starts");
     harness

@@ -36,7 +36,7 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
 use crate::clipboard::{SecretClipboard, SystemClipboard};
 use crate::error::CommandError;
-use crate::state::{load_catalog, AppPaths, AppState, Database, Readiness};
+use crate::state::{AppPaths, AppState, Database, Readiness};
 
 /// The label of the one window (tauri.conf.json, capability `main-window`).
 pub const MAIN_WINDOW: &str = "main";
@@ -153,7 +153,6 @@ fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::e
         catalog: app.path().app_data_dir()?.join("catalog.json"),
     };
     let settings = settings::load(app, &paths.settings);
-    let catalog = load_catalog(&paths.catalog);
     let (database, path) = match db_path {
         Ok(path) => (
             Database {
@@ -174,7 +173,7 @@ fn open_state<R: Runtime>(app: &AppHandle<R>) -> Result<AppState, Box<dyn std::e
     let clipboard = SecretClipboard::spawn(Box::new(SystemClipboard::open))?;
     let state = AppState::with_database(database, clipboard, settings, paths);
     if let Some(path) = path {
-        state::open_in_background(state.database(), path.clone(), catalog)?;
+        state::open_in_background(state.database(), path.clone(), state.paths.catalog.clone())?;
         backups::spawn_daily(state.database(), path)?;
     }
     Ok(state)

@@ -358,7 +358,8 @@ impl DatabaseSlot {
 /// window that starts on another screen never reports one).
 const FIRST_PAGE_WAIT: Duration = Duration::from_secs(5);
 
-/// Opens the database at `path` without delaying the window: on a thread, a read-only connection
+/// Opens the database at `path` with the catalog to use (the imported one at `catalog_path`, else
+/// the embedded one) without delaying the window: on a thread, a read-only connection
 /// serves the first page (the file exists and is of this build's schema), then, once the window
 /// showed it, the writable open (`quick_check`, migrations) and the rest of the integrity check
 /// run and the slot switches to the writable registry, or to read-only mode with the problem
@@ -366,11 +367,14 @@ const FIRST_PAGE_WAIT: Duration = Duration::from_secs(5);
 pub fn open_in_background(
     slot: Arc<DatabaseSlot>,
     path: PathBuf,
-    catalog: Arc<Catalog>,
+    catalog_path: PathBuf,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("database-open".into())
         .spawn(move || {
+            // Here rather than before the window: validating a catalog wakes the phone-number
+            // library (its metadata decoded, its patterns compiled), about 100 ms.
+            let catalog = load_catalog(&catalog_path);
             if let Some(reader) = open_for_reading(&path, Arc::clone(&catalog)) {
                 slot.set(|database| {
                     database.registry = Ok(reader);
