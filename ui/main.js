@@ -112,7 +112,12 @@ function route() {
   firstRoute = false;
 }
 
+// The query of the list's first page (tokenList.js): the current tokens, newest first.
+const FIRST_LIST_PAGE = { status: 'current', search: null, sort: 'created_at', descending: true, offset: 0, limit: 50 };
+
 async function start() {
+  // The list is the first screen: its page is asked for now, with the start calls, not after them.
+  if (currentRoute().view === tokenList) api.prefetchListTokens({ query: FIRST_LIST_PAGE });
   try {
     const [info, settings, catalog] = await Promise.all([api.appInfo(), api.getSettings(), api.getCatalog()]);
     state.info = info;
