@@ -9,8 +9,16 @@ single-instance plugin registers there), in alternating order:
 - start: wall time from spawn to the line the page reports once it has painted: the app's
   `ui-ready millis=<n>` (first list page rendered, two animation frames after the DOM update) and the
   bare window's `bare-ready millis=<n>` (two frames after load);
-- memory: 3 s after that line, PSS and RSS (/proc/PID/smaps_rollup) summed over the process and
-  every descendant (WebKitWebProcess, WebKitNetworkProcess).
+- memory: 3 s after that line, PSS, RSS and USS (private pages: what the process alone costs,
+  whatever else shares its libraries) from /proc/PID/smaps_rollup, summed over the process and
+  every descendant (WebKitWebProcess, WebKitNetworkProcess). PSS splits shared pages between the
+  processes that map them, so it drops when other WebKit processes run on the machine; USS does not.
+Both run in the same WebKit rendering mode: the app asks for CPU rendering
+(WEBKIT_DISABLE_COMPOSITING_MODE=1) on a machine without a GPU (src-tauri/app/src/main.rs,
+`rendering::prefer_cpu`), so on such a machine the bare window is given the same variable; otherwise
+one would paint through llvmpipe's OpenGL and the other with Skia on the CPU, and the ratio would
+compare rendering modes rather than what the app adds. A WebKit variable already set in the
+environment is passed to both unchanged.
 Prints medians, per-process medians, and app/bare ratios.
 """
 
@@ -54,7 +62,7 @@ def descendants(root):
 
 
 def memory_of(pid):
-    """(name, pss_kb, rss_kb) of one process, or None if it is gone."""
+    """(name, pss_kb, rss_kb, uss_kb) of one process, or None if it is gone."""
     try:
         with open(f"/proc/{pid}/comm") as f:
             name = f.read().strip()
@@ -64,7 +72,28 @@ def memory_of(pid):
         return None
     pss = int(re.search(r"^Pss:\s+(\d+)", text, re.M).group(1))
     rss = int(re.search(r"^Rss:\s+(\d+)", text, re.M).group(1))
-    return name, pss, rss
+    uss = sum(int(re.search(rf"^{field}:\s+(\d+)", text, re.M).group(1))
+              for field in ("Private_Clean", "Private_Dirty"))
+    return name, pss, rss, uss
+
+
+WEBKIT_CHOICES = ("WEBKIT_DISABLE_COMPOSITING_MODE", "WEBKIT_FORCE_COMPOSITING_MODE",
+                  "WEBKIT_DISABLE_DMABUF_RENDERER", "WEBKIT_DMABUF_RENDERER_FORCE_SHM",
+                  "WEBKIT_SKIA_ENABLE_CPU_RENDERING", "WEBKIT_SKIA_GPU_PAINTING_THREADS")
+
+
+def rendering_env():
+    """The WebKit variable the app sets for itself (main.rs, `rendering::prefer_cpu`), for both."""
+    if any(name in os.environ for name in WEBKIT_CHOICES):
+        return {}
+    try:
+        render_node = any(name.startswith("renderD") for name in os.listdir("/dev/dri"))
+    except OSError:
+        render_node = False
+    gpu = render_node or os.path.exists("/dev/nvidiactl")
+    software = os.environ.get("LIBGL_ALWAYS_SOFTWARE", "") not in ("", "0") or \
+        os.environ.get("GALLIUM_DRIVER") in ("llvmpipe", "softpipe")
+    return {"WEBKIT_DISABLE_COMPOSITING_MODE": "1"} if not gpu or software else {}
 
 
 def start_bus():
@@ -97,6 +126,7 @@ def one_run(binary, pattern, db):
             "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8", "LANGUAGE": "en_US",
             "NO_AT_BRIDGE": "1", "GTK_A11Y": "none",
         })
+        env.update(rendering_env())
         spawned = time.monotonic()
         proc = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
@@ -120,10 +150,10 @@ def one_run(binary, pattern, db):
             for pid in descendants(proc.pid):
                 mem = memory_of(pid)
                 if mem:
-                    name, pss, rss = mem
+                    name, pss, rss, uss = mem
                     key = "main" if pid == proc.pid else name
-                    old = per_process.get(key, (0, 0))
-                    per_process[key] = (old[0] + pss, old[1] + rss)
+                    old = per_process.get(key, (0, 0, 0))
+                    per_process[key] = (old[0] + pss, old[1] + rss, old[2] + uss)
             tree = descendants(proc.pid)
         finally:
             stop(proc)
@@ -143,37 +173,49 @@ def main():
     app, bare, db, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     subjects = [("app", app, rb"ui-ready millis=(\d+)"), ("bare", bare, rb"bare-ready millis=(\d+)")]
     results = {name: [] for name, _, _ in subjects}
+    mode = rendering_env()
+    print("WebKit rendering, both: " + (", ".join(f"{k}={v}" for k, v in mode.items()) or
+                                        "WebKit defaults (or the environment's WEBKIT_* variables)"))
     for run in range(runs):
         order = subjects if run % 2 == 0 else list(reversed(subjects))
         for name, binary, pattern in order:
             start_ms, page_ms, per_process = one_run(binary, pattern, db)
             pss = sum(v[0] for v in per_process.values()) / 1024
             rss = sum(v[1] for v in per_process.values()) / 1024
-            results[name].append((start_ms, page_ms, pss, rss, per_process))
-            parts = ", ".join(f"{k} {v[0] / 1024:.0f}" for k, v in sorted(per_process.items()))
+            uss = sum(v[2] for v in per_process.values()) / 1024
+            results[name].append((start_ms, page_ms, pss, rss, per_process, uss))
+            parts = ", ".join(f"{k} {v[0] / 1024:.0f}/{v[2] / 1024:.0f}"
+                              for k, v in sorted(per_process.items()))
             print(f"run {run + 1} {name:4}: start {start_ms:6.0f} ms (page {page_ms:5.0f} ms), "
-                  f"PSS {pss:5.0f} MB, RSS {rss:5.0f} MB  [PSS MB: {parts}]", flush=True)
+                  f"PSS {pss:5.0f} MB, RSS {rss:5.0f} MB, USS {uss:5.0f} MB  "
+                  f"[PSS/USS MB: {parts}]", flush=True)
 
     def med(name, index):
         return statistics.median(r[index] for r in results[name])
 
-    def med_proc(name, key):
-        return statistics.median(r[4].get(key, (0, 0))[0] for r in results[name]) / 1024
+    def med_proc(name, key, index=0):
+        return statistics.median(r[4].get(key, (0, 0, 0))[index] for r in results[name]) / 1024
 
     print()
     print(f"medians of {runs} runs, 10,000-token database, window 1200x760")
-    print("| | start (spawn to painted) | page time at ready | PSS, all processes | RSS, all processes |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| | start (spawn to painted) | page time at ready | PSS, all processes | RSS, all processes "
+          "| USS, all processes |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for name in ("app", "bare"):
-        print(f"| {name} | {med(name, 0):.0f} ms | {med(name, 1):.0f} ms | {med(name, 2):.0f} MB | {med(name, 3):.0f} MB |")
-    print(f"| app / bare | {med('app', 0) / med('bare', 0):.2f}x | | {med('app', 2) / med('bare', 2):.2f}x "
-          f"| {med('app', 3) / med('bare', 3):.2f}x |")
+        print(f"| {name} | {med(name, 0):.0f} ms | {med(name, 1):.0f} ms | {med(name, 2):.0f} MB "
+              f"| {med(name, 3):.0f} MB | {med(name, 5):.0f} MB |")
+    print(f"| app / bare | {med('app', 0) / med('bare', 0):.2f}x | {med('app', 1) / med('bare', 1):.2f}x "
+          f"| {med('app', 2) / med('bare', 2):.2f}x | {med('app', 3) / med('bare', 3):.2f}x "
+          f"| {med('app', 5) / med('bare', 5):.2f}x |")
     keys = sorted({k for name in results for r in results[name] for k in r[4]})
     print()
     print("PSS per process (median MB): " + "; ".join(
         f"{k}: app {med_proc('app', k):.0f} / bare {med_proc('bare', k):.0f}" for k in keys))
+    print("USS per process (median MB): " + "; ".join(
+        f"{k}: app {med_proc('app', k, 2):.0f} / bare {med_proc('bare', k, 2):.0f}" for k in keys))
     print(f"app-start: start {med('app', 0) / med('bare', 0):.2f}x, "
-          f"PSS {med('app', 2) / med('bare', 2):.2f}x, RSS {med('app', 3) / med('bare', 3):.2f}x of a bare window")
+          f"PSS {med('app', 2) / med('bare', 2):.2f}x, RSS {med('app', 3) / med('bare', 3):.2f}x, "
+          f"USS {med('app', 5) / med('bare', 5):.2f}x of a bare window")
 
 
 if __name__ == "__main__":
