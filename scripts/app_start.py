@@ -12,7 +12,8 @@ single-instance plugin registers there), in alternating order:
 - memory: 3 s after that line, PSS, RSS and USS (private pages: what the process alone costs,
   whatever else shares its libraries) from /proc/PID/smaps_rollup, summed over the process and
   every descendant (WebKitWebProcess, WebKitNetworkProcess). PSS splits shared pages between the
-  processes that map them, so it drops when other WebKit processes run on the machine; USS does not.
+  processes that map them and USS leaves them out, so both drop when other WebKit processes run on
+  the machine (by up to a third here): compare app and bare of the same run only.
 Both run in the same WebKit rendering mode: the app asks for CPU rendering
 (WEBKIT_DISABLE_COMPOSITING_MODE=1) on a machine without a GPU (src-tauri/app/src/main.rs,
 `rendering::prefer_cpu`), so on such a machine the bare window is given the same variable; otherwise
