@@ -198,34 +198,36 @@ impl Registry {
     }
 }
 
-/// The decision in one statement: the token by digest, then two small answers computed from
-/// its row, each stopping at the first index seek that settles it (`COALESCE` evaluates its
-/// arguments lazily, so an allowed check pays for one probe of each kind):
-/// - how far the composition matches: 3 allowed, 2 method absent, 1 operator absent, 0 country
-///   absent (probes of the composition primary key, most specific first);
-/// - the country's whitelist: 3 the phone as typed is whitelisted there and enabled, 2 it is
-///   whitelisted but disabled, 1 it is not (or no phone was given) and the country has an enabled
-///   number, 0 the country has no enabled number (the numbers primary key, then `numbers_token`).
-///
+/// The decision in one statement: the token by digest (the `digest` UNIQUE index, then its row,
+/// which carries its composition and the countries where it has enabled numbers: see migration
+/// 0004), and the phone's `enabled` flag if the phone, as typed, is whitelisted on this token in
+/// this country (one seek of the numbers primary key; none when no phone was given).
 const DECIDE: &str = "SELECT t.id, t.name, t.digest, t.revoked_at, t.expires_at, t.last_used_at,
-        COALESCE(
-            (SELECT 3 FROM composition c
-             WHERE c.token_id = t.id AND c.country = ?2 AND c.operator = ?3 AND c.method = ?4),
-            (SELECT 2 FROM composition c
-             WHERE c.token_id = t.id AND c.country = ?2 AND c.operator = ?3 LIMIT 1),
-            (SELECT 1 FROM composition c WHERE c.token_id = t.id AND c.country = ?2 LIMIT 1),
-            0),
-        COALESCE(
-            (SELECT 2 + n.enabled FROM numbers n
-             WHERE n.number = ?5 AND n.token_id = t.id AND n.country = ?2),
-            EXISTS (SELECT 1 FROM numbers n
-                    WHERE n.token_id = t.id AND n.country = ?2 AND n.enabled = 1))
+        t.grants, t.whitelist,
+        (SELECT n.enabled FROM numbers n WHERE n.number = ?3 AND n.token_id = t.id AND n.country = ?2)
      FROM tokens t WHERE t.digest = ?1";
 
-/// Whether the token has an enabled whitelisted number in the country (asked only when the
-/// phone given is whitelisted but disabled: then the answer decides).
-const ANY_ENABLED: &str = "SELECT EXISTS (SELECT 1 FROM numbers
-     WHERE token_id = ?1 AND country = ?2 AND enabled = 1)";
+/// How far a request matches the token's grants ('CC:OPERATOR:METHOD' triples separated by
+/// spaces): 3 allowed, 2 the method is missing, 1 the operator, 0 the country.
+fn grant_level(grants: &str, country: &str, operator: &str, method: &str) -> u8 {
+    let mut level = 0;
+    for grant in grants.split(' ') {
+        let mut parts = grant.splitn(3, ':');
+        if parts.next() != Some(country) {
+            continue;
+        }
+        if parts.next() != Some(operator) {
+            level = level.max(1);
+            continue;
+        }
+        if parts.next() != Some(method) {
+            level = level.max(2);
+            continue;
+        }
+        return 3;
+    }
+    level
+}
 
 /// A whitelisted number of the token, in that country, exactly as stored (E.164): Some(enabled).
 const WHITELISTED: &str =
@@ -279,13 +281,7 @@ fn decide(
     let row = connection
         .cached(DECIDE)?
         .query_row(
-            params![
-                digest.as_slice(),
-                context.country,
-                context.operator,
-                context.method,
-                candidate
-            ],
+            params![digest.as_slice(), context.country, candidate],
             |row| {
                 Ok(Row {
                     id: row.get(0)?,
@@ -294,8 +290,9 @@ fn decide(
                     revoked_at: row.get(3)?,
                     expires_at: row.get(4)?,
                     last_used_at: row.get(5)?,
-                    composition: row.get(6)?,
+                    grants: row.get(6)?,
                     whitelist: row.get(7)?,
+                    phone_enabled: row.get(8)?,
                 })
             },
         )
@@ -328,31 +325,30 @@ fn decide(
         Status::Active => {}
     }
     // An unknown method string never equals a stored one, so it lands on "method not allowed".
-    match row.composition {
+    match grant_level(
+        row.grants.as_deref().unwrap_or(""),
+        &context.country,
+        &context.operator,
+        &context.method,
+    ) {
         0 => return denied(DenyReason::CountryNotAllowed, ""),
         1 => return denied(DenyReason::OperatorNotAllowed, ""),
         2 => return denied(DenyReason::MethodNotAllowed, ""),
         _ => {}
     }
     // Per country: with at least one enabled number, only those numbers may pay there.
-    let whitelist_active = match row.whitelist {
-        // The phone as typed is whitelisted and enabled: the whitelist is active and it passes.
-        3 => false,
-        // Whitelisted but disabled: denied only if another number of the country is enabled.
-        2 => connection
-            .cached(ANY_ENABLED)?
-            .query_row(params![token.id, context.country], |r| r.get::<_, bool>(0))?,
-        1 => true,
-        _ => false,
-    };
+    let whitelist_active = row
+        .whitelist
+        .as_deref()
+        .is_some_and(|countries| countries.split(' ').any(|c| c == context.country));
     if whitelist_active {
         let Some(phone) = context.phone.as_deref() else {
             return denied(DenyReason::PhoneRequired, "");
         };
         // The whitelisted number matched, as stored (E.164), with its enabled flag.
         let mut normalized = None;
-        let found: Option<(String, bool)> = if row.whitelist == 2 {
-            candidate.map(|number| (number, false))
+        let found: Option<(String, bool)> = if let Some(enabled) = row.phone_enabled {
+            candidate.map(|number| (number, enabled))
         } else {
             // Not found as typed: a national form, or an international one that is not
             // canonical. Normalise with libphonenumber (only this path pays for it).
@@ -411,8 +407,31 @@ struct Row {
     revoked_at: Option<i64>,
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
-    /// See [`DECIDE`]: 0 to 3.
-    composition: i64,
-    /// See [`DECIDE`]: 0 to 3.
-    whitelist: i64,
+    /// The composition as 'CC:OPERATOR:METHOD' triples (see [`grant_level`]).
+    grants: Option<String>,
+    /// The countries with an enabled number, separated by spaces.
+    whitelist: Option<String>,
+    /// The phone as typed, if whitelisted on this token in this country: its `enabled` flag.
+    phone_enabled: Option<bool>,
+}
+
+#[cfg(test)]
+mod grant_tests {
+    use super::grant_level;
+
+    #[test]
+    fn grant_level_says_how_far_a_request_matches() {
+        let grants = "CI:MTN:CASHOUT CI:OM:CASHIN CI:OM:MERCHANT SN:WAVE:MERCHANT";
+        assert_eq!(grant_level(grants, "CI", "OM", "MERCHANT"), 3);
+        assert_eq!(grant_level(grants, "SN", "WAVE", "MERCHANT"), 3);
+        assert_eq!(grant_level(grants, "CI", "OM", "CASHOUT"), 2);
+        assert_eq!(grant_level(grants, "CI", "MOOV", "MERCHANT"), 1);
+        assert_eq!(grant_level(grants, "ML", "OM", "MERCHANT"), 0);
+        // Prefixes and empty parts never match a whole code.
+        assert_eq!(grant_level(grants, "C", "OM", "MERCHANT"), 0);
+        assert_eq!(grant_level(grants, "CI", "O", "MERCHANT"), 1);
+        assert_eq!(grant_level(grants, "CI", "OM", "MERCH"), 2);
+        assert_eq!(grant_level(grants, "", "", ""), 0);
+        assert_eq!(grant_level("", "CI", "OM", "MERCHANT"), 0);
+    }
 }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_list_indexes.sql"),
     include_str!("../migrations/0003_numbers_without_rowid.sql"),
+    include_str!("../migrations/0004_token_access_summary.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -140,7 +140,7 @@ pub fn check_invariants(connection: &Connection) -> Result<Vec<String>> {
     if !has_schema {
         return Ok(Vec::new());
     }
-    let checks: [(&str, &str); 5] = [
+    let checks: [(&str, &str); 7] = [
         (
             "SELECT n.number || ' is whitelisted on revoked token ' || n.token_id
              FROM numbers n JOIN tokens t ON t.id = n.token_id WHERE t.revoked_at IS NOT NULL",
@@ -166,6 +166,28 @@ pub fn check_invariants(connection: &Connection) -> Result<Vec<String>> {
             "SELECT 'token ' || t.id || ' has no created event in its history' FROM tokens t
              WHERE NOT EXISTS (SELECT 1 FROM history h WHERE h.token_id = t.id AND h.kind = 'created')",
             "every token's history starts with its creation",
+        ),
+        // Migration 0004's copies, which authorize decides from, against what they summarise.
+        (
+            "SELECT 'token ' || id || ' grants [' || coalesce(grants, '') || '] but its composition is ['
+                    || coalesce(actual, '') || ']'
+             FROM (SELECT t.id, t.grants, (SELECT group_concat(triple, ' ') FROM (
+                       SELECT c.country || ':' || c.operator || ':' || c.method AS triple
+                       FROM composition c WHERE c.token_id = t.id
+                       ORDER BY c.country, c.operator, c.method)) AS actual
+                   FROM tokens t)
+             WHERE grants IS NOT actual",
+            "a token's grants copy its composition",
+        ),
+        (
+            "SELECT 'token ' || id || ' lists [' || coalesce(whitelist, '') || '] as its countries with enabled numbers, not ['
+                    || coalesce(actual, '') || ']'
+             FROM (SELECT t.id, t.whitelist, (SELECT group_concat(country, ' ') FROM (
+                       SELECT DISTINCT n.country FROM numbers n
+                       WHERE n.token_id = t.id AND n.enabled = 1 ORDER BY n.country)) AS actual
+                   FROM tokens t)
+             WHERE whitelist IS NOT actual",
+            "a token's whitelist countries copy its enabled numbers",
         ),
     ];
     let mut broken = Vec::new();

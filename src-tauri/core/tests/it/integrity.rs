@@ -5,10 +5,10 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use clapay_core::db;
-use clapay_core::{Catalog, Registry};
+use clapay_core::{Catalog, Method, Registry};
 use rusqlite::Connection;
 
-use crate::support::{new_token, now};
+use crate::support::{new_token, now, number, triple};
 
 /// A real database with enough tokens to span many pages, closed (so its WAL is folded in).
 fn real_database(dir: &Path) -> PathBuf {
@@ -175,5 +175,84 @@ fn a_read_only_registry_lists_what_is_left_and_refuses_writes() {
         std::fs::read(&path).expect("read"),
         before,
         "the file is byte for byte unchanged"
+    );
+}
+
+/// Authorize decides from copies of the composition and of the enabled numbers' countries kept in
+/// each token row by triggers (migration 0004): every change keeps them equal, and a hand edit
+/// that makes them differ is reported by the integrity check.
+#[test]
+fn the_grant_copies_follow_every_change_and_a_forged_one_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tokens.db");
+    let mut registry = Registry::open(&path, Catalog::embedded()).expect("create");
+    let mut request = new_token("copies");
+    request.numbers = vec![number("CI", "+2250701020304")];
+    let id = registry
+        .create_token(&request, now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    let copies = |registry: &Registry| -> (Option<String>, Option<String>) {
+        registry
+            .connection()
+            .query_row(
+                "SELECT grants, whitelist FROM tokens WHERE id = ?1",
+                [&id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("copies")
+    };
+    assert_eq!(
+        copies(&registry),
+        (
+            Some("CI:OM:MERCHANT SN:WAVE:CASHIN".into()),
+            Some("CI".into())
+        )
+    );
+    registry
+        .add_number(&id, "SN", "+221771234567", now())
+        .expect("add");
+    assert_eq!(copies(&registry).1.as_deref(), Some("CI SN"));
+    registry
+        .set_number_enabled(&id, "+2250701020304", false, now())
+        .expect("disable");
+    assert_eq!(copies(&registry).1.as_deref(), Some("SN"));
+    registry
+        .set_composition(
+            &id,
+            &[
+                triple("CI", "OM", Method::Merchant),
+                triple("CI", "MTN", Method::Cashout),
+            ],
+            true,
+            now(),
+        )
+        .expect("set composition");
+    assert_eq!(
+        copies(&registry),
+        (Some("CI:MTN:CASHOUT CI:OM:MERCHANT".into()), None),
+        "SN left the composition with its number; the CI number is disabled"
+    );
+    registry.revoke_token(&id, now()).expect("revoke");
+    assert_eq!(copies(&registry).1, None, "a revoked token holds no number");
+    assert!(
+        db::check_integrity(&path).expect("check").is_ok(),
+        "the copies agree after every change"
+    );
+    drop(registry);
+
+    let raw = Connection::open(&path).expect("raw");
+    raw.execute(
+        "UPDATE tokens SET grants = 'CI:OM:MERCHANT ML:OM:CASHIN' WHERE id = ?1",
+        [&id],
+    )
+    .expect("forge the copy");
+    drop(raw);
+    let text = db::check_integrity(&path).expect("check").to_string();
+    assert!(
+        text.contains("grants [CI:OM:MERCHANT ML:OM:CASHIN] but its composition is [CI:MTN:CASHOUT CI:OM:MERCHANT]"),
+        "{text}"
     );
 }
