@@ -116,7 +116,7 @@ pub fn take(
         return Err(CommandError::read_only(problem));
     }
     let registry = database.registry.as_ref().map_err(Clone::clone)?;
-    let bounded = BoundedHeap::new(db_path);
+    let bounded = BoundedHeap::new(db_path, Arc::clone(registry.catalog()));
     let path = backup::rotate(&backups_dir(db_path), registry, now, backup::KEEP_BACKUPS);
     drop(bounded);
     // The backup read every page through the registry's cache (bounded meanwhile): give back

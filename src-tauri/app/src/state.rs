@@ -112,7 +112,7 @@ fn open_checked(path: &Path, catalog: Arc<Catalog>) -> Checked {
     // `quick_check` reads every page of the file through the registry's 64 MiB cache, and the
     // allocator keeps most of that memory once SQLite frees it: bound SQLite's heap while the
     // whole file is read, so the check recycles its pages instead.
-    let _bounded = existed.then(|| BoundedHeap::new(path));
+    let _bounded = existed.then(|| BoundedHeap::new(path, Arc::clone(&catalog)));
     let registry = match Registry::open(path, Arc::clone(&catalog)) {
         Ok(registry) => registry,
         Err(error) => {
@@ -223,9 +223,10 @@ const WHOLE_FILE_READ_HEAP: i64 = 8 * 1024 * 1024;
 
 impl BoundedHeap {
     /// Bounds SQLite's heap until the value is dropped; without effect when no connection to the
-    /// file at `path` can be opened to set it.
-    pub fn new(path: &Path) -> BoundedHeap {
-        let connection = Registry::open_read_only(path, Catalog::embedded()).ok();
+    /// file at `path` can be opened to set it. `catalog` is the one in use (the connection reads
+    /// nothing with it; the embedded one may not even be loaded).
+    pub fn new(path: &Path, catalog: Arc<Catalog>) -> BoundedHeap {
+        let connection = Registry::open_read_only(path, catalog).ok();
         BoundedHeap(
             connection.filter(|registry| set_soft_heap_limit(registry, WHOLE_FILE_READ_HEAP)),
         )
