@@ -10,6 +10,7 @@ use crate::db::Cached;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -282,16 +283,34 @@ fn decide(
         .cached(DECIDE)?
         .query_row(
             params![digest.as_slice(), context.country, candidate],
+            // The digest, the grants and the whitelist are read in place: no copy per check.
             |row| {
+                let text = |index: usize| -> rusqlite::Result<Option<&str>> {
+                    row.get_ref(index)?.as_str_or_null().map_err(|error| {
+                        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, error.into())
+                    })
+                };
+                let stored = row.get_ref(2)?.as_blob().map_err(|error| {
+                    rusqlite::Error::FromSqlConversionFailure(2, Type::Blob, error.into())
+                })?;
                 Ok(Row {
                     id: row.get(0)?,
                     name: row.get(1)?,
-                    digest: row.get(2)?,
+                    digest_matches: digests_equal(stored, &digest),
                     revoked_at: row.get(3)?,
                     expires_at: row.get(4)?,
                     last_used_at: row.get(5)?,
-                    grants: row.get(6)?,
-                    whitelist: row.get(7)?,
+                    grant_level: grant_level(
+                        text(6)?.unwrap_or(""),
+                        &context.country,
+                        &context.operator,
+                        &context.method,
+                    ),
+                    whitelist_active: text(7)?.is_some_and(|countries| {
+                        countries
+                            .split(' ')
+                            .any(|country| country == context.country)
+                    }),
                     phone_enabled: row.get(8)?,
                 })
             },
@@ -300,7 +319,7 @@ fn decide(
     let Some(row) = row else {
         return Ok((deny(DenyReason::Unknown, "", None), None, None));
     };
-    if !digests_equal(&row.digest, &digest) {
+    if !row.digest_matches {
         return Ok((deny(DenyReason::Unknown, "", None), None, None));
     }
     let token = TokenRef {
@@ -325,23 +344,14 @@ fn decide(
         Status::Active => {}
     }
     // An unknown method string never equals a stored one, so it lands on "method not allowed".
-    match grant_level(
-        row.grants.as_deref().unwrap_or(""),
-        &context.country,
-        &context.operator,
-        &context.method,
-    ) {
+    match row.grant_level {
         0 => return denied(DenyReason::CountryNotAllowed, ""),
         1 => return denied(DenyReason::OperatorNotAllowed, ""),
         2 => return denied(DenyReason::MethodNotAllowed, ""),
         _ => {}
     }
     // Per country: with at least one enabled number, only those numbers may pay there.
-    let whitelist_active = row
-        .whitelist
-        .as_deref()
-        .is_some_and(|countries| countries.split(' ').any(|c| c == context.country));
-    if whitelist_active {
+    if row.whitelist_active {
         let Some(phone) = context.phone.as_deref() else {
             return denied(DenyReason::PhoneRequired, "");
         };
@@ -403,14 +413,15 @@ fn decide(
 struct Row {
     id: String,
     name: String,
-    digest: Vec<u8>,
+    /// The stored digest equals the request's (compared in constant time).
+    digest_matches: bool,
     revoked_at: Option<i64>,
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
-    /// The composition as 'CC:OPERATOR:METHOD' triples (see [`grant_level`]).
-    grants: Option<String>,
-    /// The countries with an enabled number, separated by spaces.
-    whitelist: Option<String>,
+    /// How far the request matches the token's grants (see [`grant_level`]).
+    grant_level: u8,
+    /// The token has an enabled whitelisted number in the request's country.
+    whitelist_active: bool,
     /// The phone as typed, if whitelisted on this token in this country: its `enabled` flag.
     phone_enabled: Option<bool>,
 }
