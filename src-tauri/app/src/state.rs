@@ -133,7 +133,7 @@ fn open_checked(path: &Path, catalog: Arc<Catalog>) -> Checked {
     if !existed {
         return Checked::Sound(registry);
     }
-    match check_beyond_storage(path) {
+    match clapay_core::integrity::check_beyond_storage(path) {
         Ok(problems) if problems.is_empty() => Checked::Sound(registry),
         Ok(problems) => {
             drop(registry);
@@ -184,33 +184,6 @@ fn one_line(problem: &str) -> String {
     line.trim_end_matches('.').to_owned()
 }
 
-/// The part of the core's `check_integrity` that `quick_check` (run by `Registry::open`) does not
-/// cover: rows pointing at missing rows, and the domain invariants. On a read-only connection of
-/// its own, with SQLite's default small cache, so the registry stays usable meanwhile.
-///
-/// The foreign-key query is the core's (`integrity::check_integrity`), repeated here until the
-/// core offers this check without `quick_check` (BENCHMARKS.md, "App start and memory").
-fn check_beyond_storage(path: &Path) -> clapay_core::Result<Vec<String>> {
-    let connection = db::open_read_only(path)?;
-    let mut problems = Vec::new();
-    let mut statement =
-        connection.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")?;
-    let rows = statement.query_map([], |row| {
-        Ok(format!(
-            "a row of {} (rowid {}) points at a missing row of {}",
-            row.get::<_, String>(0)?,
-            row.get::<_, Option<i64>>(1)?
-                .map_or_else(|| "none".to_string(), |id| id.to_string()),
-            row.get::<_, String>(2)?
-        ))
-    })?;
-    for row in rows {
-        problems.push(row?);
-    }
-    problems.extend(clapay_core::integrity::check_invariants(&connection)?);
-    Ok(problems)
-}
-
 /// SQLite's soft heap limit while whole-file reads run (the start-up check, a backup): past it,
 /// every connection's page cache recycles its pages rather than growing. The limit is the
 /// process's, set through a read-only connection of its own and lifted on drop, after which the
@@ -242,10 +215,7 @@ impl Drop for BoundedHeap {
 }
 
 fn set_soft_heap_limit(registry: &Registry, bytes: i64) -> bool {
-    match registry
-        .connection()
-        .query_row(&format!("PRAGMA soft_heap_limit = {bytes}"), [], |_| Ok(()))
-    {
+    match registry.set_soft_heap_limit(bytes) {
         Ok(()) => true,
         Err(error) => {
             log::warn!("SQLite's heap limit was not set: {error}");
@@ -257,7 +227,7 @@ fn set_soft_heap_limit(registry: &Registry, bytes: i64) -> bool {
 /// Frees the pages SQLite keeps cached on the registry's connection (after a whole-file read:
 /// `quick_check`, a backup). The cache keeps its size limit and fills again on demand.
 pub fn release_cache(registry: &Registry) {
-    if let Err(error) = registry.connection().execute_batch("PRAGMA shrink_memory") {
+    if let Err(error) = registry.release_cache() {
         log::warn!("the database cache was not released: {error}");
     }
 }
@@ -270,10 +240,7 @@ fn open_for_reading(path: &Path, catalog: Arc<Catalog>) -> Option<Registry> {
         return None;
     }
     let registry = Registry::open_read_only(path, catalog).ok()?;
-    let version: i64 = registry
-        .connection()
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .ok()?;
+    let version = registry.schema_version().ok()?;
     (version == db::SCHEMA_VERSION).then_some(registry)
 }
 

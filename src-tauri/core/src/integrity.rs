@@ -105,8 +105,22 @@ pub fn check_integrity(path: &Path) -> Result<IntegrityReport> {
         Err(error) => report.storage.push(damage(&error)),
     }
     // Reading a damaged file can fail part way; each failure is itself a finding.
-    match rows(
-        &connection,
+    match check_foreign_keys(&connection) {
+        Ok(found) => report.foreign_keys = found,
+        Err(error) => report.foreign_keys.push(damage(&error)),
+    }
+    match check_invariants(&connection) {
+        Ok(found) => report.invariants = found,
+        Err(Error::Storage(error)) => report.invariants.push(damage(&error)),
+        Err(other) => return Err(other),
+    }
+    Ok(report)
+}
+
+/// Rows pointing at missing rows (`foreign_key_check`), one sentence each.
+pub fn check_foreign_keys(connection: &Connection) -> rusqlite::Result<Vec<String>> {
+    rows(
+        connection,
         "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check",
         |row| {
             Ok(format!(
@@ -117,16 +131,17 @@ pub fn check_integrity(path: &Path) -> Result<IntegrityReport> {
                 row.get::<_, String>(2)?
             ))
         },
-    ) {
-        Ok(found) => report.foreign_keys = found,
-        Err(error) => report.foreign_keys.push(damage(&error)),
-    }
-    match check_invariants(&connection) {
-        Ok(found) => report.invariants = found,
-        Err(Error::Storage(error)) => report.invariants.push(damage(&error)),
-        Err(other) => return Err(other),
-    }
-    Ok(report)
+    )
+}
+
+/// What [`check_integrity`] checks beyond SQLite's `quick_check` (which every writable open
+/// already runs): rows pointing at missing rows and the domain invariants. For the app, which
+/// opens the database first and checks the rest in the background.
+pub fn check_beyond_storage(path: &Path) -> Result<Vec<String>> {
+    let connection = open_read_only(path)?;
+    let mut problems = check_foreign_keys(&connection)?;
+    problems.extend(check_invariants(&connection)?);
+    Ok(problems)
 }
 
 /// The domain rules the schema cannot fully express, checked over the whole database; each broken

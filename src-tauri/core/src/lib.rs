@@ -126,6 +126,29 @@ impl Registry {
         self.usage.flush(&self.connection)
     }
 
+    /// The schema version of the open database (`user_version`): [`db::SCHEMA_VERSION`] once
+    /// [`Registry::open`] has migrated it; a read-only registry may hold an older one.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// Frees the pages SQLite keeps cached for this registry (after a whole-file read such as an
+    /// integrity check or a backup). The cache keeps its limit and fills again on demand.
+    pub fn release_cache(&self) -> Result<()> {
+        Ok(self.connection.execute_batch("PRAGMA shrink_memory")?)
+    }
+
+    /// Sets SQLite's soft heap limit, which is the whole process's (0 lifts it): past it, every
+    /// connection's page cache recycles its pages rather than growing. The app bounds it while a
+    /// whole-file read runs next to the window.
+    pub fn set_soft_heap_limit(&self, bytes: i64) -> Result<()> {
+        self.connection
+            .query_row(&format!("PRAGMA soft_heap_limit = {bytes}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The underlying connection, for read-only inspection (tests, export, diagnostics). Usage
     /// recorded by authorize reaches it only after [`Registry::flush_usage`].
     pub fn connection(&self) -> &Connection {
