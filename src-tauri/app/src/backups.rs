@@ -189,7 +189,7 @@ pub fn due_in(dir: &Path, now: DateTime<Utc>) -> Duration {
 }
 
 /// Starts the background thread that backs up the database soon after start (once the integrity
-/// check has reported, and [`START_DELAY`] later) when the newest backup is older than a day,
+/// check has reported, and `START_DELAY` (a minute) later) when the newest backup is older than a day,
 /// then once a day while the app runs.
 pub fn spawn_daily(slot: Arc<DatabaseSlot>, db_path: PathBuf) -> std::io::Result<()> {
     std::thread::Builder::new()
