@@ -98,6 +98,19 @@ pub(crate) fn append(
     Ok(())
 }
 
+/// A page of a token's history, newest first (the details screen shows it a page at a time: a
+/// token checked every minute gathers hundreds of thousands of events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryPage {
+    /// The events, newest first.
+    pub events: Vec<HistoryEvent>,
+    /// How many events are older than the last one returned.
+    pub older: u64,
+}
+
+/// The most events one page returns.
+pub const HISTORY_PAGE_MAX: u32 = 500;
+
 impl Registry {
     /// The token's events, oldest first.
     pub fn token_history(&self, id: &str) -> Result<Vec<HistoryEvent>> {
@@ -107,31 +120,68 @@ impl Registry {
         let mut statement = self
             .connection
             .cached("SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id")?;
-        let rows = statement.query_map([id], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        })?;
-        let mut events = Vec::new();
-        for row in rows {
-            let (event_id, at, kind, detail) = row?;
-            // The CHECK constraint admits only known kinds, so an unknown one means a newer
-            // schema wrote it; skipping beats failing the whole view.
-            let Some(kind) = EventKind::from_code(&kind) else {
-                continue;
-            };
-            events.push(HistoryEvent {
-                id: event_id,
-                at: from_millis(at),
-                kind,
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-            });
-        }
-        Ok(events)
+        let rows = statement.query_map([id], event_row)?;
+        collect_events(rows)
     }
+
+    /// Up to `limit` (1 to [`HISTORY_PAGE_MAX`]) of the token's events older than the event
+    /// `before` (the newest ones when `None`), newest first, with the count of those still older.
+    /// Read from the `history_token` index backwards: the cost follows the page, not the history.
+    pub fn token_history_page(
+        &self,
+        id: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<HistoryPage> {
+        self.usage.sync()?;
+        token::require_exists(&self.connection, id)?;
+        let before = before.unwrap_or(i64::MAX);
+        // The limit is written into the SQL (an integer from 1 to 500), as for the token list.
+        let limit = limit.clamp(1, HISTORY_PAGE_MAX);
+        let mut statement = self.connection.cached(&format!(
+            "SELECT id, at, kind, detail FROM history WHERE token_id = ?1 AND id < ?2
+             ORDER BY id DESC LIMIT {limit}"
+        ))?;
+        let events = collect_events(statement.query_map(params![id, before], event_row)?)?;
+        let older = match events.last() {
+            Some(last) => self
+                .connection
+                .cached("SELECT count(*) FROM history WHERE token_id = ?1 AND id < ?2")?
+                .query_row(params![id, last.id], |row| row.get::<_, i64>(0))?,
+            None => 0,
+        };
+        Ok(HistoryPage {
+            events,
+            older: u64::try_from(older).unwrap_or(0),
+        })
+    }
+}
+
+type EventRow = (i64, i64, String, String);
+
+fn event_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn collect_events(
+    rows: impl Iterator<Item = rusqlite::Result<EventRow>>,
+) -> Result<Vec<HistoryEvent>> {
+    let mut events = Vec::new();
+    for row in rows {
+        let (event_id, at, kind, detail) = row?;
+        // The CHECK constraint admits only known kinds, so an unknown one means a newer schema
+        // wrote it; skipping beats failing the whole view.
+        let Some(kind) = EventKind::from_code(&kind) else {
+            continue;
+        };
+        events.push(HistoryEvent {
+            id: event_id,
+            at: from_millis(at),
+            kind,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        });
+    }
+    Ok(events)
 }
 
 use crate::token;

@@ -43,7 +43,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 pub use authorize::{AuthorizeRequest, Decision, DenyReason};
 pub use catalog::{Catalog, Method, Selection, Triple};
 pub use error::{Error, Result};
-pub use history::{EventKind, HistoryEvent};
+pub use history::{EventKind, HistoryEvent, HistoryPage};
 pub use numbers::{NumberEntry, PhoneCheck};
 pub use secret::Secret;
 pub use token::{

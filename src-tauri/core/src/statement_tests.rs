@@ -78,6 +78,13 @@ fn no_cached_statement_is_re_prepared_at_every_call() {
         registry.flush_usage().expect("flush");
         registry.get_token(&id, now).expect("get");
         registry.token_history(&id).expect("history");
+        let page = registry
+            .token_history_page(&id, None, 20)
+            .expect("history page");
+        let before = page.events.last().map(|event| event.id);
+        registry
+            .token_history_page(&id, before, 20)
+            .expect("older page");
         registry
             .resolve_token(&format!("statements-{round}"))
             .expect("resolve");

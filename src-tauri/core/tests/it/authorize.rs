@@ -521,3 +521,53 @@ fn two_threads_share_one_usage_writer_and_lose_nothing() {
         .count();
     assert_eq!(used, 2 * per_thread);
 }
+
+/// The details screen reads the history a page at a time, newest first: the pages join up to the
+/// whole history, each says how many events are older, and the last one says none.
+#[test]
+fn the_history_reads_a_page_at_a_time_newest_first() {
+    let mut temp = temp_registry();
+    let (id, secret) = created(&mut temp, "shop");
+    let check = request(&secret, "CI", "OM", "MERCHANT", None);
+    for _ in 0..44 {
+        assert!(
+            temp.registry
+                .authorize(&check, now())
+                .expect("check")
+                .allowed
+        );
+    }
+    let mut whole = temp.registry.token_history(&id).expect("history");
+    assert_eq!(whole.len(), 45, "created + 44 checks");
+    whole.reverse();
+
+    let mut pages = Vec::new();
+    let mut before = None;
+    loop {
+        let page = temp
+            .registry
+            .token_history_page(&id, before, 20)
+            .expect("page");
+        let Some(last) = page.events.last() else {
+            break;
+        };
+        before = Some(last.id);
+        pages.push((page.events.len(), page.older));
+        let seen: usize = pages.iter().map(|(len, _)| len).sum();
+        assert_eq!(page.older as usize, 45 - seen, "older than this page");
+        assert_eq!(
+            &whole[seen - page.events.len()..seen],
+            page.events.as_slice()
+        );
+    }
+    assert_eq!(pages, [(20, 25), (20, 5), (5, 0)]);
+    let clamped = temp
+        .registry
+        .token_history_page(&id, None, 0)
+        .expect("a zero limit reads one event");
+    assert_eq!(clamped.events.len(), 1);
+    assert!(matches!(
+        temp.registry.token_history_page("no-such-token", None, 20),
+        Err(clapay_core::Error::NotFound { .. })
+    ));
+}
