@@ -43,7 +43,7 @@ export const listTokens = ({ query }) => {
   return call('list_tokens', { query });
 };
 export const getToken = ({ id }) => call('get_token', { id });
-export const tokenHistory = ({ id }) => call('token_history', { id });
+export const tokenHistory = ({ id, before = null, limit = null }) => call('token_history', { id, before, limit });
 export const createToken = ({ request }) => call('create_token', { request });
 export const copySecret = ({ id }) => call('copy_secret', { id });
 export const discardSecret = ({ id }) => call('discard_secret', { id });

@@ -284,7 +284,14 @@ const commands = {
     return { items: items.slice(query.offset, query.offset + query.limit).map(summary), total: items.length };
   },
   get_token: ({ id }) => details(getTokenOrFail(id)),
-  token_history: ({ id }) => getTokenOrFail(id).history.map((e) => ({ ...e })),
+  token_history: ({ id, before = null, limit = 20 }) => {
+    // A page, newest first, as the shell answers (history is kept oldest first here).
+    const all = getTokenOrFail(id).history;
+    const end = before === null ? all.length : all.findIndex((e) => e.id === before);
+    const older = all.slice(0, end < 0 ? 0 : end).reverse();
+    const events = older.slice(0, Math.max(1, Math.min(limit ?? 20, 500))).map((e) => ({ ...e }));
+    return { events, older: older.length - events.length };
+  },
   create_token: ({ request }) => {
     const name = checkName(request.name);
     const description = checkDescription(request.description);

@@ -55,8 +55,9 @@ function sentence(event) {
   return { main, extra };
 }
 
-/** Events shown at first, and added by each "Show older events": a token used for payments
- * every minute gathers thousands of events, and its details must still open at once. */
+/** Events asked for at first, and by each "Show older events": a token used for payments every
+ * minute gathers thousands of events, and its details must still open at once. The shell reads
+ * them a page at a time (`token_history` with `before` and `limit`). */
 export const HISTORY_PAGE = 20;
 
 function eventItem(event) {
@@ -69,28 +70,43 @@ function eventItem(event) {
     h('span', { class: 'timeline-date muted' }, dateText(event.at)));
 }
 
-/** The history, newest first (`events` come oldest first), a page at a time. */
-export function historyTimeline(events) {
-  if (events.length === 0) return h('p', { class: 'muted', testid: 'history-empty' }, t('details.noHistory'));
+/**
+ * The history, newest first, from its first page (`{ events, older }`, events newest first).
+ * `loadOlder(beforeId)` answers the next page; `describe(error)` words a failure.
+ */
+export function historyTimeline(firstPage, loadOlder, describe) {
+  if (firstPage.events.length === 0) return h('p', { class: 'muted', testid: 'history-empty' }, t('details.noHistory'));
   const list = h('ol', { class: 'timeline', testid: 'history' });
-  let shown = 0;
-  const more = h('button', { type: 'button', class: 'btn btn-sm timeline-more', testid: 'history-more', onClick: () => showMore(true) });
+  const failure = h('div', { class: 'alert alert-error', role: 'alert', testid: 'details-error', hidden: true });
+  const more = h('button', { type: 'button', class: 'btn btn-sm timeline-more', testid: 'history-more', onClick: () => showOlder() });
+  let oldest = null;
 
-  function showMore(focus) {
-    const page = [];
-    for (let i = events.length - 1 - shown; i >= 0 && page.length < HISTORY_PAGE; i -= 1) page.push(eventItem(events[i]));
-    shown += page.length;
-    list.append(...page);
-    const left = events.length - shown;
-    more.hidden = left === 0;
-    more.textContent = t('details.historyMore', { count: Math.min(left, HISTORY_PAGE) });
+  function add(page, focus) {
+    const items = page.events.map(eventItem);
+    list.append(...items);
+    if (page.events.length > 0) oldest = page.events[page.events.length - 1].id;
+    more.hidden = page.older === 0;
+    more.textContent = t('details.historyMore', { count: Math.min(page.older, HISTORY_PAGE) });
     // Keyboard and screen-reader users continue from the first event just shown.
-    if (focus && page.length > 0) {
-      page[0].tabIndex = -1;
-      page[0].focus();
+    if (focus && items.length > 0) {
+      items[0].tabIndex = -1;
+      items[0].focus();
     }
   }
 
-  showMore(false);
-  return h('div', { class: 'timeline-wrap' }, list, more);
+  async function showOlder() {
+    more.disabled = true;
+    failure.hidden = true;
+    try {
+      add(await loadOlder(oldest), true);
+    } catch (error) {
+      failure.textContent = describe(error);
+      failure.hidden = false;
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  add(firstPage, false);
+  return h('div', { class: 'timeline-wrap' }, list, failure, more);
 }

@@ -14,7 +14,7 @@ import { createCompositionEditor } from './compositionEditor.js';
 import { openCompositionModal } from './compositionModal.js';
 import { openNumbersModal } from './numbersModal.js';
 import { openRevokeModal } from './revokeModal.js';
-import { historyTimeline } from './history.js';
+import { historyTimeline, HISTORY_PAGE } from './history.js';
 
 export function mount(container, { params: [id] }) {
   let alive = true;
@@ -25,7 +25,7 @@ export function mount(container, { params: [id] }) {
     root);
 
   let loadSeq = 0;
-  let history = null;
+  let historyView = null;
   let historyBox = null;
 
   // The token and its history are asked for together; the token's part is drawn as soon as it
@@ -33,7 +33,7 @@ export function mount(container, { params: [id] }) {
   async function load() {
     const seq = ++loadSeq;
     const tokenAnswer = api.getToken({ id });
-    const historyAnswer = api.tokenHistory({ id });
+    const historyAnswer = api.tokenHistory({ id, limit: HISTORY_PAGE });
     historyAnswer.catch(() => {});
     let token;
     try {
@@ -46,10 +46,10 @@ export function mount(container, { params: [id] }) {
     // After a change the previous history stays on screen until the new one replaces it.
     render(token);
     try {
-      const events = await historyAnswer;
+      const page = await historyAnswer;
       if (!alive || seq !== loadSeq) return;
-      history = events;
-      replaceChildren(historyBox, historyTimeline(events));
+      historyView = historyTimeline(page, (before) => api.tokenHistory({ id, before, limit: HISTORY_PAGE }), errorText);
+      replaceChildren(historyBox, historyView);
     } catch (error) {
       if (alive && seq === loadSeq) replaceChildren(historyBox, h('div', { class: 'alert alert-error', role: 'alert', testid: 'details-error' }, errorText(error)));
     }
@@ -58,7 +58,7 @@ export function mount(container, { params: [id] }) {
   function render(token) {
     const revoked = token.status === 'REVOKED';
     historyBox = h('div', { class: 'history-box' },
-      history ? historyTimeline(history) : h('p', { class: 'muted' }, t('common.loading')));
+      historyView || h('p', { class: 'muted' }, t('common.loading')));
     replaceChildren(root,
       header(token, revoked),
       h('div', { class: 'details-layout' },

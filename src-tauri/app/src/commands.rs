@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use clapay_core::{
-    AuthorizeRequest, Catalog, Decision, HistoryEvent, ListQuery, NewToken, PhoneCheck,
+    AuthorizeRequest, Catalog, Decision, HistoryPage, ListQuery, NewToken, PhoneCheck,
     TokenChanges, TokenDetails, TokenPage, Triple,
 };
 use serde::{Serialize, Serializer};
@@ -144,14 +144,22 @@ pub async fn get_token(
         .await
 }
 
-/// The token's event log, oldest first.
+/// Events shown per page of the details screen when the window does not say.
+const HISTORY_PAGE: u32 = 20;
+
+/// A page of the token's event log, newest first: the events older than the event `before` (the
+/// newest when absent), at most `limit` (default 20, at most 500), and how many are older still.
 #[tauri::command]
 pub async fn token_history(
     state: State<'_, AppState>,
     id: String,
-) -> Result<Vec<HistoryEvent>, CommandError> {
+    before: Option<i64>,
+    limit: Option<u32>,
+) -> Result<HistoryPage, CommandError> {
     state
-        .with_registry(move |registry| registry.token_history(&id))
+        .with_registry(move |registry| {
+            registry.token_history_page(&id, before, limit.unwrap_or(HISTORY_PAGE))
+        })
         .await
 }
 
@@ -299,7 +307,13 @@ pub async fn authorize(
     request: AuthorizeRequest,
 ) -> Result<Decision, CommandError> {
     state
-        .with_writable_registry(move |registry| registry.authorize(&request, Utc::now()))
+        .with_writable_registry(move |registry| {
+            let decision = registry.authorize(&request, Utc::now())?;
+            // Batching usage is for an API checking thousands of payments; a merchant's test
+            // check is one click, and its event is on disk before the answer is shown.
+            registry.flush_usage()?;
+            Ok(decision)
+        })
         .await
 }
 
