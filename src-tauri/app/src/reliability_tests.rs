@@ -62,6 +62,31 @@ fn assert_read_only(error: &Value, command: &str) {
     );
 }
 
+/// Every write is refused as read-only, and once the app is gone the damaged file is byte for
+/// byte as it was, with no backup of it written.
+fn refuses_writes_and_keeps_the_file(
+    harness: crate::command_tests::Harness,
+    writes: impl IntoIterator<Item = (&'static str, Value)>,
+    path: &std::path::Path,
+    before: &[u8],
+) {
+    for (command, args) in writes {
+        let error = harness
+            .invoke(command, args)
+            .expect_err("a write on a damaged database fails");
+        assert_read_only(&error, command);
+    }
+    drop(harness);
+    assert!(
+        std::fs::read(path).expect("read") == before,
+        "the damaged file is left byte for byte as it was"
+    );
+    assert!(
+        !crate::backups::backups_dir(path).exists(),
+        "no backup of a damaged database is written"
+    );
+}
+
 fn first_token_id(harness: &crate::command_tests::Harness) -> Option<String> {
     let page = harness
         .invoke(
@@ -133,21 +158,7 @@ fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
         ),
         ("backup_now", json!({})),
     ];
-    for (command, args) in writes {
-        let error = harness
-            .invoke(command, args)
-            .expect_err("a write on a read-only database fails");
-        assert_read_only(&error, command);
-    }
-    drop(harness);
-    assert!(
-        std::fs::read(&path).expect("read") == before,
-        "the damaged file is left byte for byte as it was"
-    );
-    assert!(
-        !crate::backups::backups_dir(&path).exists(),
-        "no backup of a damaged database is written"
-    );
+    refuses_writes_and_keeps_the_file(harness, writes, &path, &before);
 }
 
 #[test]
@@ -334,21 +345,7 @@ fn at_start_a_damaged_database_serves_its_first_page_then_turns_read_only_once_c
     harness
         .invoke("get_token", json!({ "id": id }))
         .expect("reads still work in read-only mode");
-    for (command, args) in write_commands(&id) {
-        let error = harness
-            .invoke(command, args)
-            .expect_err("a write on a damaged database fails");
-        assert_read_only(&error, command);
-    }
-    drop(harness);
-    assert!(
-        std::fs::read(&path).expect("read") == before,
-        "the damaged file is left byte for byte as it was"
-    );
-    assert!(
-        !crate::backups::backups_dir(&path).exists(),
-        "no backup of a damaged database is written"
-    );
+    refuses_writes_and_keeps_the_file(harness, write_commands(&id), &path, &before);
 }
 
 #[test]
