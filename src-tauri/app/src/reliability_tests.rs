@@ -2,11 +2,13 @@
 //! its start-up integrity check is open read-only (writes refused with `read_only`, reads served),
 //! and backups are taken, listed and restored through the commands.
 
-use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use clapay_core::{backup, Catalog, Registry};
 use serde_json::{json, Value};
+
+#[path = "../../core/tests/it/damage.rs"]
+mod damage;
 
 use crate::command_tests::{harness, new_token_request, starting_harness, ScanDir};
 
@@ -28,23 +30,10 @@ fn real_database(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-/// Overwrites one whole page in the middle of the file with garbage.
-pub(crate) fn damage_middle_page(path: &Path) {
-    let bytes = std::fs::read(path).expect("read");
-    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
-    let pages = bytes.len() / page_size;
+/// Damages the middle page of a database spanning at least 8 pages.
+fn damage_middle_page(path: &Path) {
+    let pages = damage::damage_middle_page(path);
     assert!(pages >= 8, "the database spans {pages} pages");
-    let garbage: Vec<u8> = (0..page_size)
-        .map(|i| (i * 151 % 251) as u8 ^ 0x5a)
-        .collect();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open for damage");
-    file.seek(SeekFrom::Start(((pages / 2) * page_size) as u64))
-        .expect("seek");
-    file.write_all(&garbage).expect("write garbage");
-    file.sync_all().expect("sync");
 }
 
 fn assert_read_only(error: &Value, command: &str) {

@@ -3,13 +3,15 @@
 //! several `clapay-tokens-cli` processes write the same database at once without a "database is
 //! locked" error.
 
-use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clapay_core::{Catalog, NewToken, Registry};
+
+#[path = "../../../core/tests/it/damage.rs"]
+mod damage;
 
 use crate::flows;
 use crate::harness::{record_secret, App, Context};
@@ -32,30 +34,12 @@ fn real_database(path: &Path) {
     }
 }
 
-/// Overwrites one whole page in the middle of the file with garbage.
-fn damage_middle_page(path: &Path) {
-    let bytes = std::fs::read(path).ctx("read");
-    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
-    let pages = bytes.len() / page_size;
-    let garbage: Vec<u8> = (0..page_size)
-        .map(|i| (i * 151 % 251) as u8 ^ 0x5a)
-        .collect();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .ctx("open for damage");
-    file.seek(SeekFrom::Start(((pages / 2) * page_size) as u64))
-        .ctx("seek");
-    file.write_all(&garbage).ctx("write garbage");
-    file.sync_all().ctx("sync");
-}
-
 #[tokio::test]
 async fn a_damaged_database_opens_read_only_under_a_banner_pointing_to_settings() {
     let app = App::start_with(
         |db| {
             real_database(db);
-            damage_middle_page(db);
+            damage::damage_middle_page(db);
         },
         "integrity-banner",
     )

@@ -1,13 +1,13 @@
 //! Startup integrity: a deliberately damaged copy of a real database is reported in words, refused
 //! by the normal open, and still readable through the read-only open.
 
-use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use clapay_core::db;
 use clapay_core::{Catalog, Method, Registry};
 use rusqlite::Connection;
 
+use crate::damage::damage_middle_page;
 use crate::support::{new_token, now, number, triple};
 
 /// A real database with enough tokens to span many pages, closed (so its WAL is folded in).
@@ -28,28 +28,6 @@ fn real_database(dir: &Path) -> PathBuf {
     path
 }
 
-/// Overwrites one whole page in the middle of the file with garbage.
-fn damage_middle_page(path: &Path) {
-    let bytes = std::fs::read(path).expect("read");
-    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
-    let pages = bytes.len() / page_size;
-    assert!(
-        pages >= 8,
-        "the database spans {pages} pages; enough to damage one in the middle"
-    );
-    let garbage: Vec<u8> = (0..page_size)
-        .map(|i| (i * 151 % 251) as u8 ^ 0x5a)
-        .collect();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open for damage");
-    file.seek(SeekFrom::Start(((pages / 2) * page_size) as u64))
-        .expect("seek");
-    file.write_all(&garbage).expect("write garbage");
-    file.sync_all().expect("sync");
-}
-
 #[test]
 fn a_sound_database_passes_the_startup_check() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -65,7 +43,11 @@ fn a_page_of_garbage_is_reported_refused_and_still_readable() {
     let original = real_database(dir.path());
     let damaged = dir.path().join("damaged.db");
     std::fs::copy(&original, &damaged).expect("copy");
-    damage_middle_page(&damaged);
+    let pages = damage_middle_page(&damaged);
+    assert!(
+        pages >= 8,
+        "the database spans {pages} pages; enough to damage one in the middle"
+    );
 
     let report = db::check_integrity(&damaged).expect("a damaged file is reported, not an error");
     assert!(!report.is_ok(), "the damage must be found");

@@ -3,6 +3,7 @@
 mod authorize;
 mod backup;
 mod composition;
+mod damage;
 mod integrity;
 mod leaks;
 mod numbers;
