@@ -177,6 +177,74 @@ fn open(path: &Path) -> Registry {
     Registry::open(path, Catalog::embedded()).expect("open")
 }
 
+/// The physical floor: SHA-256 of the 53-byte secret plus one prepared, cached indexed SELECT
+/// by digest.
+fn floor_lookup(
+    connection: &rusqlite::Connection,
+    secret: &str,
+) -> Option<(String, Option<i64>, Option<i64>)> {
+    let digest = secret::digest(secret);
+    connection
+        .prepare_cached("SELECT id, revoked_at, expires_at FROM tokens WHERE digest = ?1")
+        .expect("prepare")
+        .query_row([digest.as_slice()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()
+        .expect("select")
+}
+
+/// The create baseline's connection: the same file and pragmas, and a table of its own.
+fn bare_connection(path: &Path) -> rusqlite::Connection {
+    let bare = clapay_core::db::open(path).expect("baseline connection");
+    bare.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)",
+    )
+    .expect("probe table");
+    bare
+}
+
+/// The create baseline: one 64-byte row inserted in its own fsync'd transaction.
+fn bare_insert(bare: &mut rusqlite::Connection) {
+    let transaction = bare
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .expect("begin");
+    transaction
+        .prepare_cached("INSERT INTO bench_probe (payload) VALUES (?1)")
+        .expect("prepare")
+        .execute([[7u8; 64].as_slice()])
+        .expect("insert");
+    transaction.commit().expect("commit");
+}
+
+/// A token with 3 countries and 5 fresh numbers (two in CI, two in SN, one in ML).
+fn create_request(name: &str, catalog: &Catalog, next_number: &mut u32) -> NewToken {
+    let mut numbers = Vec::new();
+    for country in ["CI", "CI", "SN", "SN", "ML"] {
+        let number = loop {
+            *next_number += 1;
+            if let Some(number) = sample_number(catalog, country, *next_number) {
+                break number;
+            }
+        };
+        numbers.push(NewNumber {
+            country: country.into(),
+            phone: number,
+        });
+    }
+    NewToken {
+        name: name.to_string(),
+        description: "created by the benchmark".into(),
+        expiry: Expiry::Days { days: 90 },
+        composition: vec![
+            triple("CI", "OM", Method::Merchant),
+            triple("SN", "WAVE", Method::Merchant),
+            triple("ML", "OM", Method::Cashin),
+        ],
+        numbers,
+    }
+}
+
 fn bench_authorize(c: &mut Criterion, fixture: &Fixture) {
     let mut group = c.benchmark_group("authorize");
     group.measurement_time(Duration::from_secs(5));
@@ -188,19 +256,7 @@ fn bench_authorize(c: &mut Criterion, fixture: &Fixture) {
     group.bench_function("floor_sha256_select", |b| {
         b.iter(|| {
             turn = (turn + 1) % fixture.secrets.len();
-            let digest = secret::digest(fixture.secrets[turn].as_str());
-            floor_connection
-                .prepare_cached("SELECT id, revoked_at, expires_at FROM tokens WHERE digest = ?1")
-                .expect("prepare")
-                .query_row([digest.as_slice()], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, Option<i64>>(1)?,
-                        row.get::<_, Option<i64>>(2)?,
-                    ))
-                })
-                .optional()
-                .expect("select")
+            floor_lookup(&floor_connection, &fixture.secrets[turn])
         })
     });
     drop(floor_connection);
@@ -433,24 +489,8 @@ fn bench_create(c: &mut Criterion, fixture: &mut Fixture) {
     group.measurement_time(Duration::from_secs(5));
 
     // Baseline: one row inserted in its own fsync'd transaction, same file, same pragmas.
-    let mut bare = clapay_core::db::open(&fixture.path).expect("baseline connection");
-    bare.execute_batch(
-        "CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)",
-    )
-    .expect("probe table");
-    group.bench_function("bare_fsynced_insert", |b| {
-        b.iter(|| {
-            let transaction = bare
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .expect("begin");
-            transaction
-                .prepare_cached("INSERT INTO bench_probe (payload) VALUES (?1)")
-                .expect("prepare")
-                .execute([[7u8; 64].as_slice()])
-                .expect("insert");
-            transaction.commit().expect("commit");
-        })
-    });
+    let mut bare = bare_connection(&fixture.path);
+    group.bench_function("bare_fsynced_insert", |b| b.iter(|| bare_insert(&mut bare)));
     drop(bare);
 
     let mut registry = open(&fixture.path);
@@ -460,30 +500,7 @@ fn bench_create(c: &mut Criterion, fixture: &mut Fixture) {
         b.iter_batched(
             || {
                 created += 1;
-                let mut numbers = Vec::new();
-                for country in ["CI", "CI", "SN", "SN", "ML"] {
-                    let number = loop {
-                        *next_number += 1;
-                        if let Some(number) = sample_number(&catalog, country, *next_number) {
-                            break number;
-                        }
-                    };
-                    numbers.push(NewNumber {
-                        country: country.into(),
-                        phone: number,
-                    });
-                }
-                NewToken {
-                    name: format!("bench-create-{created}"),
-                    description: "created by the benchmark".into(),
-                    expiry: Expiry::Days { days: 90 },
-                    composition: vec![
-                        triple("CI", "OM", Method::Merchant),
-                        triple("SN", "WAVE", Method::Merchant),
-                        triple("ML", "OM", Method::Cashin),
-                    ],
-                    numbers,
-                }
+                create_request(&format!("bench-create-{created}"), &catalog, next_number)
             },
             |request| registry.create_token(&request, now()).expect("create"),
             BatchSize::SmallInput,
@@ -532,21 +549,7 @@ fn paired(fixture: &mut Fixture) {
             for round in 0..rounds {
                 let turn = round % requests.len();
                 let started = Instant::now();
-                let digest = secret::digest(fixture.secrets[turn].as_str());
-                let row = floor_connection
-                    .prepare_cached(
-                        "SELECT id, revoked_at, expires_at FROM tokens WHERE digest = ?1",
-                    )
-                    .expect("prepare")
-                    .query_row([digest.as_slice()], |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, Option<i64>>(1)?,
-                            row.get::<_, Option<i64>>(2)?,
-                        ))
-                    })
-                    .optional()
-                    .expect("select");
+                let row = floor_lookup(&floor_connection, &fixture.secrets[turn]);
                 baseline.push(started.elapsed().as_nanos());
                 std::hint::black_box(row);
                 let started = Instant::now();
@@ -562,46 +565,17 @@ fn paired(fixture: &mut Fixture) {
         registry.flush_usage().expect("flush");
     }
     {
-        let mut bare = clapay_core::db::open(&fixture.path).expect("baseline connection");
-        bare.execute_batch("CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)")
-            .expect("probe table");
+        let mut bare = bare_connection(&fixture.path);
         let mut registry = open(&fixture.path);
         let (mut subject, mut baseline) = (Vec::new(), Vec::new());
         for round in 0..300 {
-            let mut numbers = Vec::new();
-            for country in ["CI", "CI", "SN", "SN", "ML"] {
-                let number = loop {
-                    fixture.next_number += 1;
-                    if let Some(number) = sample_number(&catalog, country, fixture.next_number) {
-                        break number;
-                    }
-                };
-                numbers.push(NewNumber {
-                    country: country.into(),
-                    phone: number,
-                });
-            }
-            let request = NewToken {
-                name: format!("bench-paired-{round}"),
-                description: "created by the benchmark".into(),
-                expiry: Expiry::Days { days: 90 },
-                composition: vec![
-                    triple("CI", "OM", Method::Merchant),
-                    triple("SN", "WAVE", Method::Merchant),
-                    triple("ML", "OM", Method::Cashin),
-                ],
-                numbers,
-            };
+            let request = create_request(
+                &format!("bench-paired-{round}"),
+                &catalog,
+                &mut fixture.next_number,
+            );
             let started = Instant::now();
-            let transaction = bare
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .expect("begin");
-            transaction
-                .prepare_cached("INSERT INTO bench_probe (payload) VALUES (?1)")
-                .expect("prepare")
-                .execute([[7u8; 64].as_slice()])
-                .expect("insert");
-            transaction.commit().expect("commit");
+            bare_insert(&mut bare);
             baseline.push(started.elapsed().as_nanos());
             let started = Instant::now();
             registry.create_token(&request, now()).expect("create");
