@@ -23,6 +23,11 @@ pub const DB_ENV: &str = "CLAPAY_TOKENS_DB";
 /// sees "database is locked" while the app and the CLI both write; transactions are short.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Page cache of a connection, in KiB (SQLite's negative `cache_size`).
+const CACHE_KIB: i64 = -65_536;
+/// Page cache while the open's `quick_check` reads the whole file, in KiB.
+const CHECK_CACHE_KIB: i64 = -2_048;
+
 /// The migrations, in order. Append only: never edit a released step, add a new one.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
@@ -126,9 +131,10 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
     }
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
-    // Larger page cache (64 MiB, allocated only as pages are read): token lookups and the list's
-    // indexes stay in memory at 100,000 tokens (see BENCHMARKS.md).
-    connection.pragma_update(None, "cache_size", -65_536)?;
+    // The open's check reads the whole file through a small cache: left in a 64 MiB one, its pages
+    // would crowd out the working set and grow SQLite's page hash, which every commit then scans
+    // whole (`pcache1TruncateUnsafe`: about a tenth of a create's CPU in BENCHMARKS.md).
+    connection.pragma_update(None, "cache_size", CHECK_CACHE_KIB)?;
     connection.set_prepared_statement_cache_capacity(64);
     // Plans never depend on bound values: without this, SQLite marks statements whose plan could
     // use a parameter's value (`?2 IS NULL`, an ORDER BY next to `token_id = ?1`, ...) and the
@@ -144,6 +150,9 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
             reason: format!("the integrity check failed ({check}); restore a backup"),
         });
     }
+    // Larger page cache (64 MiB, allocated only as pages are read): token lookups and the list's
+    // indexes stay in memory at 100,000 tokens (see BENCHMARKS.md).
+    connection.pragma_update(None, "cache_size", CACHE_KIB)?;
     migrate(&mut connection, display)?;
     Ok(connection)
 }
