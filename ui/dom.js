@@ -39,14 +39,6 @@ export function replaceChildren(parent, ...children) {
 let idCounter = 0;
 export const uid = (prefix = 'id') => `${prefix}-${++idCounter}`;
 
-export function debounce(fn, wait) {
-  let timer = null;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), wait);
-  };
-}
-
 export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), '

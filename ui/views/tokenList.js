@@ -1,7 +1,7 @@
 // Screen 1: the token list (home). Only one page of rows is ever in the DOM, and its rows are built
 // once: paging, sorting and searching write the new tokens into the same row nodes.
 import * as api from '../api.js';
-import { h, replaceChildren, debounce } from '../dom.js';
+import { h, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { t, formatNumber, formatDateTime, formatRelative } from '../i18n.js';
 import { statusBadge, errorText } from '../format.js';
@@ -12,9 +12,6 @@ import { openNumbersModal } from './numbersModal.js';
 import { openRevokeModal } from './revokeModal.js';
 
 const PAGE_SIZE = 50;
-// Long enough to skip the keystrokes of a word typed at speed, short enough to feel immediate;
-// an answer that arrives after a newer request was sent is never shown (requestSeq).
-const SEARCH_DEBOUNCE_MS = 120;
 // The table dims only when an answer takes longer than this: a fast page change repaints once.
 const BUSY_DELAY_MS = 150;
 const STATUSES = ['current', 'active', 'expired', 'revoked', 'all'];
@@ -44,11 +41,29 @@ export function mount(container, { navigate }) {
   const errorBox = h('div', { class: 'alert alert-error', role: 'alert', testid: 'list-error', hidden: true });
   const tableArea = h('div', { class: 'table-area' });
 
-  const runSearch = () => {
+  // Every keystroke searches at once, with at most one search on its way: keystrokes typed while
+  // one is answered become a single search for the newest text when it returns, so a word typed
+  // at speed costs two or three queries, and a pause is answered without waiting for a timer.
+  let searching = false;
+  let searchAgain = false;
+  const runSearch = async () => {
+    if (searching) {
+      searchAgain = true;
+      return;
+    }
     if (search.value === query.search) return;
     query.search = search.value;
     query.offset = 0;
-    load();
+    searching = true;
+    try {
+      await load();
+    } finally {
+      searching = false;
+    }
+    if (searchAgain && alive) {
+      searchAgain = false;
+      runSearch();
+    }
   };
   const search = h('input', {
     type: 'search',
@@ -58,7 +73,7 @@ export function mount(container, { navigate }) {
     value: query.search,
     testid: 'list-search',
     autocomplete: 'off',
-    onInput: debounce(runSearch, SEARCH_DEBOUNCE_MS),
+    onInput: runSearch,
     onKeydown: (event) => { if (event.key === 'Enter') runSearch(); },
   });
   const statusSelect = h('select', {
