@@ -433,8 +433,27 @@ fn bench_list(c: &mut Criterion, fixture: &Fixture) {
     let mut group = c.benchmark_group("list");
     group.sample_size(20);
     let at = now();
+    let current = registry
+        .list_tokens(&ListQuery::default(), at)
+        .expect("list")
+        .total;
+    let last_offset = u32::try_from(current.saturating_sub(1) / 50 * 50).expect("offset");
     let cases: Vec<(&str, ListQuery)> = vec![
         ("first_page", ListQuery::default()),
+        (
+            "last_page",
+            ListQuery {
+                offset: last_offset,
+                ..ListQuery::default()
+            },
+        ),
+        (
+            "middle_page",
+            ListQuery {
+                offset: last_offset / 2,
+                ..ListQuery::default()
+            },
+        ),
         (
             "search_name_fragment",
             ListQuery {

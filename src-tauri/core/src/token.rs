@@ -631,24 +631,37 @@ impl Registry {
         } else {
             "?2 IS NULL"
         };
-        let direction = if query.descending { "DESC" } else { "ASC" };
-        let order = match query.sort {
-            SortKey::CreatedAt => format!("t.created_at {direction}, t.id {direction}"),
-            // No expiry is the farthest expiry.
-            SortKey::ExpiresAt => format!(
-                "t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}"
-            ),
-            // Never used sorts last either way (spelled so that an index can serve it).
-            SortKey::LastUsedAt => {
-                format!("t.last_used_at IS NULL, t.last_used_at {direction}, t.id {direction}")
-            }
-            SortKey::Name => format!("t.name_key {direction}, t.id {direction}"),
-        };
+        let order = list_order(query.sort, query.descending, false);
         // Written into the SQL, not bound: with query plans independent of bound values (QPSG,
         // see `db::Cached`), a bound LIMIT left SQLite planning the page without it, 7x slower
         // (measured). It is an integer from 1 to 500, so the text stays a handful of variants.
         let limit = query.limit.clamp(1, 500);
         let where_clause = format!("WHERE {status_clause} AND {search_clause} AND ?1 IS NOT NULL");
+        // The page and the total from one snapshot, even while another process writes.
+        let snapshot = self.connection.unchecked_transaction()?;
+        // Without a search the total comes first, from index ranges: a page past the middle of
+        // the list is then read from its far end (the index walked backwards), so OFFSET skips
+        // at most half the list instead of nearly all of it on the last pages.
+        let known_total = match search {
+            None => Some(status_count(&snapshot, query.status, now_millis)?),
+            Some(_) => None,
+        };
+        let skip = i64::from(query.offset);
+        let rows = i64::from(limit);
+        // Read from the far end when it skips fewer rows: it skips the rows after the page, and
+        // on the last page it reads `limit` rows of which only the last `keep` are the page's.
+        let from_end = known_total.and_then(|total| {
+            let skip_from_end = (total - skip - rows).max(0);
+            let keep = usize::try_from((total - skip).min(rows)).unwrap_or(0);
+            (skip < total && skip_from_end < skip).then_some((skip_from_end, keep))
+        });
+        let (inner_order, offset) = match from_end {
+            Some((skip_from_end, _)) => (
+                list_order(query.sort, query.descending, true),
+                skip_from_end,
+            ),
+            None => (order.clone(), skip),
+        };
         // Two steps: pick the page's rows from an index (in order, stopping after LIMIT, or for a
         // search by scanning the narrow covering index `tokens_search`), then compute the summary
         // columns (countries, counts) for those rows only.
@@ -658,29 +671,32 @@ impl Registry {
         } else {
             ("tokens t", "NULL")
         };
-        let mut statement = self.connection.cached(&format!(
+        let mut statement = snapshot.cached(&format!(
             "WITH page AS (
                  SELECT t.rowid AS rid, {total_column} AS total FROM {source} {where_clause}
-                 ORDER BY {order} LIMIT {limit} OFFSET ?3)
+                 ORDER BY {inner_order} LIMIT {limit} OFFSET ?3)
              SELECT {SUMMARY_COLUMNS}, page.total FROM page JOIN tokens t ON t.rowid = page.rid
              ORDER BY {order}"
         ))?;
         let mut window_total = None;
-        let items = statement
-            .query_map(params![now_millis, search, query.offset], |row| {
+        let mut items = statement
+            .query_map(params![now_millis, search, offset], |row| {
                 window_total = row.get::<_, Option<i64>>(12)?;
                 summary_from_row(row, now)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let total = match window_total {
-            Some(total) => total,
-            None if search.is_some() => self
-                .connection
+        drop(statement);
+        if let Some((_, keep)) = from_end {
+            items.drain(..items.len().saturating_sub(keep));
+        }
+        let total = match (known_total, window_total) {
+            (Some(total), _) | (None, Some(total)) => total,
+            // A search whose page is empty (past its end): the window gave no total.
+            (None, None) => snapshot
                 .cached(&format!("SELECT count(*) FROM {source} {where_clause}"))?
                 .query_row(params![now_millis, search], |row| row.get(0))?,
-            None => status_count(&self.connection, query.status, now_millis)?,
         };
-        let mut items = items;
+        snapshot.finish()?;
         for item in &mut items {
             self.merge_last_used(item);
         }
@@ -790,6 +806,30 @@ impl Registry {
             )?;
             load_details(transaction, id, now)
         })
+    }
+}
+
+/// The list's ORDER BY for a sort key and direction, or (`reversed`) the same order backwards,
+/// for reading a page from the far end of the list. Every order ends with the id, so it is total
+/// and its reverse is exact; each is served by one index, walked forwards or backwards.
+fn list_order(sort: SortKey, descending: bool, reversed: bool) -> String {
+    let direction = if descending != reversed {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    match sort {
+        SortKey::CreatedAt => format!("t.created_at {direction}, t.id {direction}"),
+        // No expiry is the farthest expiry.
+        SortKey::ExpiresAt => {
+            format!("t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}")
+        }
+        // Never used sorts last either way (spelled so that an index can serve it).
+        SortKey::LastUsedAt => {
+            let never = if reversed { " DESC" } else { "" };
+            format!("t.last_used_at IS NULL{never}, t.last_used_at {direction}, t.id {direction}")
+        }
+        SortKey::Name => format!("t.name_key {direction}, t.id {direction}"),
     }
 }
 

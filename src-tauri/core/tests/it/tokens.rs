@@ -564,3 +564,107 @@ fn export_lists_every_token_with_its_digest_and_no_secret() {
         );
     }
 }
+
+/// Pages past the middle of the list are read from its far end (the index walked backwards):
+/// every page of every filter, sort and direction must hold the same rows, in the same order, as
+/// one read of the whole list, including the last, partial pages and ties broken by the id.
+#[test]
+fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
+    use clapay_core::AuthorizeRequest;
+    use zeroize::Zeroizing;
+
+    let mut temp = temp_registry();
+    let base = now();
+    let mut tokens = Vec::new();
+    for index in 0..23i64 {
+        // Names not in creation order; three tokens per second of creation, so the id decides.
+        let mut request = new_token(&format!("page-{:02}", (index * 7) % 23));
+        request.expiry = match index % 4 {
+            0 => Expiry::Never,
+            1 => Expiry::At {
+                at: base + Duration::hours(1),
+            },
+            _ => Expiry::At {
+                at: base + Duration::hours(2 + index % 5),
+            },
+        };
+        let created = temp
+            .registry
+            .create_token(&request, base + Duration::seconds(index / 3))
+            .expect("create");
+        crate::support::record_secret(&created.secret);
+        tokens.push(created);
+    }
+    // Used tokens (some at the same instant), revoked ones, and an hour later expired ones.
+    for (index, created) in tokens.iter().enumerate().filter(|(i, _)| i % 3 != 2) {
+        let check = AuthorizeRequest {
+            secret: Zeroizing::new(created.secret.expose_secret().to_string()),
+            country: "CI".into(),
+            operator: "OM".into(),
+            method: "MERCHANT".into(),
+            phone: None,
+        };
+        let at = base + Duration::minutes(i64::try_from(index % 4).unwrap_or(0));
+        temp.registry.authorize(&check, at).expect("authorize");
+    }
+    temp.registry.flush_usage().expect("flush");
+    for created in tokens.iter().step_by(5) {
+        temp.registry
+            .revoke_token(&created.token.summary.id, base)
+            .expect("revoke");
+    }
+    let later = base + Duration::minutes(90);
+
+    let ids = |query: &ListQuery| -> (Vec<String>, u64) {
+        let page = temp.registry.list_tokens(query, later).expect("list");
+        (
+            page.items.into_iter().map(|item| item.id).collect(),
+            page.total,
+        )
+    };
+    for status in [
+        StatusFilter::Current,
+        StatusFilter::Active,
+        StatusFilter::Expired,
+        StatusFilter::Revoked,
+        StatusFilter::All,
+    ] {
+        for sort in [
+            SortKey::CreatedAt,
+            SortKey::ExpiresAt,
+            SortKey::LastUsedAt,
+            SortKey::Name,
+        ] {
+            for descending in [false, true] {
+                let query = ListQuery {
+                    status,
+                    sort,
+                    descending,
+                    offset: 0,
+                    limit: 500,
+                    ..ListQuery::default()
+                };
+                let (whole, total) = ids(&query);
+                assert_eq!(whole.len() as u64, total, "{status:?} {sort:?}");
+                assert!(total > 0, "every filter has rows: {status:?}");
+                let rows = u32::try_from(total).expect("a small list");
+                for limit in [1u32, 4, 5, 50] {
+                    for offset in 0..=rows + 1 {
+                        let (page, page_total) = ids(&ListQuery {
+                            offset,
+                            limit,
+                            ..query.clone()
+                        });
+                        let start = offset.min(rows) as usize;
+                        let end = (start + limit as usize).min(whole.len());
+                        assert_eq!(
+                            (page, page_total),
+                            (whole[start..end].to_vec(), total),
+                            "{status:?} by {sort:?} descending={descending}, offset {offset}, limit {limit}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
