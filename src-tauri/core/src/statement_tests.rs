@@ -93,19 +93,8 @@ fn no_cached_statement_is_re_prepared_at_every_call() {
         // Each status with each sort, then searches and descending orders: about 30 statement
         // texts, within the cache's 64 (more would be evicted, and re-prepared for that reason).
         let mut queries = Vec::new();
-        for status in [
-            StatusFilter::Current,
-            StatusFilter::Active,
-            StatusFilter::Expired,
-            StatusFilter::Revoked,
-            StatusFilter::All,
-        ] {
-            for sort in [
-                SortKey::CreatedAt,
-                SortKey::ExpiresAt,
-                SortKey::LastUsedAt,
-                SortKey::Name,
-            ] {
+        for status in StatusFilter::EVERY {
+            for sort in SortKey::EVERY {
                 queries.push(ListQuery {
                     status,
                     sort,

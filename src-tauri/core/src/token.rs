@@ -200,6 +200,17 @@ pub enum StatusFilter {
     All,
 }
 
+impl StatusFilter {
+    /// Every filter, in the order the list's menu shows them.
+    pub const EVERY: [StatusFilter; 5] = [
+        StatusFilter::Current,
+        StatusFilter::Active,
+        StatusFilter::Expired,
+        StatusFilter::Revoked,
+        StatusFilter::All,
+    ];
+}
+
 /// The column a list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -213,6 +224,16 @@ pub enum SortKey {
     LastUsedAt,
     /// Name, case-insensitively.
     Name,
+}
+
+impl SortKey {
+    /// Every sort key.
+    pub const EVERY: [SortKey; 4] = [
+        SortKey::CreatedAt,
+        SortKey::ExpiresAt,
+        SortKey::LastUsedAt,
+        SortKey::Name,
+    ];
 }
 
 /// A page request.

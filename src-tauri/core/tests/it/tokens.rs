@@ -622,19 +622,8 @@ fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
             page.total,
         )
     };
-    for status in [
-        StatusFilter::Current,
-        StatusFilter::Active,
-        StatusFilter::Expired,
-        StatusFilter::Revoked,
-        StatusFilter::All,
-    ] {
-        for sort in [
-            SortKey::CreatedAt,
-            SortKey::ExpiresAt,
-            SortKey::LastUsedAt,
-            SortKey::Name,
-        ] {
+    for status in StatusFilter::EVERY {
+        for sort in SortKey::EVERY {
             for descending in [false, true] {
                 let query = ListQuery {
                     status,
