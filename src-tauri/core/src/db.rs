@@ -135,7 +135,10 @@ fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
     // would crowd out the working set and grow SQLite's page hash, which every commit then scans
     // whole (`pcache1TruncateUnsafe`: about a tenth of a create's CPU in BENCHMARKS.md).
     connection.pragma_update(None, "cache_size", CHECK_CACHE_KIB)?;
-    connection.set_prepared_statement_cache_capacity(64);
+    // The list alone has up to about 120 statement texts (5 filters x 4 sorts x 2 directions,
+    // each read forwards or from the far end, and the searches): room for them and the rest, so
+    // a merchant who tries every view does not compile them again.
+    connection.set_prepared_statement_cache_capacity(192);
     // Plans never depend on bound values: without this, SQLite marks statements whose plan could
     // use a parameter's value (`?2 IS NULL`, an ORDER BY next to `token_id = ?1`, ...) and the
     // statement cache then compiles them again at every call (see `Cached`).

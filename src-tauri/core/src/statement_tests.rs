@@ -34,6 +34,19 @@ fn no_cached_statement_is_re_prepared_at_every_call() {
             break found;
         }
     };
+    // A second live token from the first round on, so that offset 1 reads from the far end.
+    registry
+        .create_token(
+            &NewToken {
+                name: "statements-other".into(),
+                description: String::new(),
+                expiry: Expiry::Never,
+                composition: vec![triple("CI", "OM")],
+                numbers: Vec::new(),
+            },
+            Utc::now(),
+        )
+        .expect("create");
     let rounds = 4;
     for round in 0..rounds {
         let now = Utc::now();
@@ -90,26 +103,28 @@ fn no_cached_statement_is_re_prepared_at_every_call() {
             .expect("resolve");
         registry.check_phone("CI", &phone).expect("check phone");
         registry.number_holder(&phone, now).expect("holder");
-        // Each status with each sort, then searches and descending orders: about 30 statement
-        // texts, within the cache's 64 (more would be evicted, and re-prepared for that reason).
+        // Every status, sort and direction, read forwards (first page) and from the far end
+        // (offset 1 of two or more rows), then searches: about 80 list statement texts, within
+        // the cache's 192 (more would be evicted, and re-prepared for that reason).
         let mut queries = Vec::new();
         for status in StatusFilter::EVERY {
             for sort in SortKey::EVERY {
-                queries.push(ListQuery {
-                    status,
-                    sort,
-                    ..ListQuery::default()
-                });
+                for descending in [false, true] {
+                    for offset in [0, 1] {
+                        queries.push(ListQuery {
+                            status,
+                            sort,
+                            descending,
+                            offset,
+                            ..ListQuery::default()
+                        });
+                    }
+                }
             }
         }
         for sort in [SortKey::CreatedAt, SortKey::LastUsedAt] {
             queries.push(ListQuery {
                 search: Some("statements".into()),
-                sort,
-                ..ListQuery::default()
-            });
-            queries.push(ListQuery {
-                descending: true,
                 sort,
                 ..ListQuery::default()
             });
