@@ -109,10 +109,8 @@ enum Checked {
 /// `quick_check` runs once: when it fails, the core's full check names the damage.
 fn open_checked(path: &Path, catalog: Arc<Catalog>) -> Checked {
     let existed = path.is_file();
-    // `quick_check` reads every page of the file through the registry's 64 MiB cache, and the
-    // allocator keeps most of that memory once SQLite frees it: bound SQLite's heap while the
-    // whole file is read, so the check recycles its pages instead.
-    let _bounded = existed.then(|| BoundedHeap::new(path, Arc::clone(&catalog)));
+    // The core's open reads the whole file for `quick_check` through a small cache of its own
+    // (`db.rs`), so nothing here needs to bound or release memory after it.
     let registry = match Registry::open(path, Arc::clone(&catalog)) {
         Ok(registry) => registry,
         Err(error) => {
@@ -127,9 +125,6 @@ fn open_checked(path: &Path, catalog: Arc<Catalog>) -> Checked {
             return Checked::Unusable(CommandError::from(error));
         }
     };
-    // `quick_check` read every page through the registry's 64 MiB cache: give that memory back
-    // and let the cache fill again with what the window reads.
-    release_cache(&registry);
     if !existed {
         return Checked::Sound(registry);
     }
@@ -184,7 +179,7 @@ fn one_line(problem: &str) -> String {
     line.trim_end_matches('.').to_owned()
 }
 
-/// SQLite's soft heap limit while whole-file reads run (the start-up check, a backup): past it,
+/// SQLite's soft heap limit while a whole-file read runs (a backup): past it,
 /// every connection's page cache recycles its pages rather than growing. The limit is the
 /// process's, set through a read-only connection of its own and lifted on drop, after which the
 /// registry's cache grows again with what the window reads, up to the core's 64 MiB.
@@ -225,7 +220,7 @@ fn set_soft_heap_limit(registry: &Registry, bytes: i64) -> bool {
 }
 
 /// Frees the pages SQLite keeps cached on the registry's connection (after a whole-file read:
-/// `quick_check`, a backup). The cache keeps its size limit and fills again on demand.
+/// a backup). The cache keeps its size limit and fills again on demand.
 pub fn release_cache(registry: &Registry) {
     if let Err(error) = registry.release_cache() {
         log::warn!("the database cache was not released: {error}");
