@@ -8,7 +8,9 @@ binary is started on a fresh config/data/cache folder and its own session bus (t
 single-instance plugin registers there), in alternating order:
 - start: wall time from spawn to the line the page reports once it has painted: the app's
   `ui-ready millis=<n>` (first list page rendered, two animation frames after the DOM update) and the
-  bare window's `bare-ready millis=<n>` (two frames after load);
+  bare window's `bare-ready millis=<n>` (two frames after load); the app's line goes on with the
+  page's phases (ms since navigation start: html received, modules evaluated, start calls answered,
+  list answer received, rows in the DOM), printed as medians to show where the page's time goes;
 - memory: 3 s after that line, PSS, RSS and USS (private pages: what the process alone costs,
   whatever else shares its libraries) from /proc/PID/smaps_rollup, summed over the process and
   every descendant (WebKitWebProcess, WebKitNetworkProcess). PSS splits shared pages between the
@@ -133,6 +135,7 @@ def one_run(binary, pattern, db):
         try:
             buffer = b""
             page_ms = None
+            phases = {}
             while page_ms is None:
                 left = TIMEOUT_S - (time.monotonic() - spawned)
                 if left <= 0 or proc.poll() is not None:
@@ -142,9 +145,11 @@ def one_run(binary, pattern, db):
                     continue
                 chunk = os.read(proc.stdout.fileno(), 65536)
                 buffer += chunk
-                match = re.search(pattern, buffer)
+                match = re.search(pattern + rb"([^\n]*)\n", buffer)
                 if match:
                     page_ms = float(match.group(1))
+                    # The app's line goes on with the page's phases: " html=23 modules=67 ...".
+                    phases = {k.decode(): float(v) for k, v in re.findall(rb"(\w+)=(\d+)", match.group(2))}
             start_ms = (time.monotonic() - spawned) * 1000
             time.sleep(SETTLE_S)
             per_process = {}
@@ -167,29 +172,33 @@ def one_run(binary, pattern, db):
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        return start_ms, page_ms, per_process
+        return start_ms, page_ms, per_process, phases
 
 
 def main():
     app, bare, db, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     subjects = [("app", app, rb"ui-ready millis=(\d+)"), ("bare", bare, rb"bare-ready millis=(\d+)")]
     results = {name: [] for name, _, _ in subjects}
+    all_phases = {name: [] for name, _, _ in subjects}
     mode = rendering_env()
     print("WebKit rendering, both: " + (", ".join(f"{k}={v}" for k, v in mode.items()) or
                                         "WebKit defaults (or the environment's WEBKIT_* variables)"))
     for run in range(runs):
         order = subjects if run % 2 == 0 else list(reversed(subjects))
         for name, binary, pattern in order:
-            start_ms, page_ms, per_process = one_run(binary, pattern, db)
+            start_ms, page_ms, per_process, phases = one_run(binary, pattern, db)
+            if phases:
+                all_phases[name].append(phases)
             pss = sum(v[0] for v in per_process.values()) / 1024
             rss = sum(v[1] for v in per_process.values()) / 1024
             uss = sum(v[2] for v in per_process.values()) / 1024
             results[name].append((start_ms, page_ms, pss, rss, per_process, uss))
             parts = ", ".join(f"{k} {v[0] / 1024:.0f}/{v[2] / 1024:.0f}"
                               for k, v in sorted(per_process.items()))
+            steps = " ".join(f"{k} {v:.0f}" for k, v in phases.items())
             print(f"run {run + 1} {name:4}: start {start_ms:6.0f} ms (page {page_ms:5.0f} ms), "
                   f"PSS {pss:5.0f} MB, RSS {rss:5.0f} MB, USS {uss:5.0f} MB  "
-                  f"[PSS/USS MB: {parts}]", flush=True)
+                  f"[PSS/USS MB: {parts}]" + (f" [page: {steps}]" if steps else ""), flush=True)
 
     def med(name, index):
         return statistics.median(r[index] for r in results[name])
@@ -214,6 +223,14 @@ def main():
         f"{k}: app {med_proc('app', k):.0f} / bare {med_proc('bare', k):.0f}" for k in keys))
     print("USS per process (median MB): " + "; ".join(
         f"{k}: app {med_proc('app', k, 2):.0f} / bare {med_proc('bare', k, 2):.0f}" for k in keys))
+    for name in ("app", "bare"):
+        runs_with = all_phases[name]
+        if runs_with:
+            order = sorted({k for p in runs_with for k in p},
+                           key=lambda k: statistics.median(p[k] for p in runs_with if k in p))
+            print(f"{name} page, ms since navigation start (medians): " + ", ".join(
+                f"{k} {statistics.median(p[k] for p in runs_with if k in p):.0f}" for k in order)
+                + f", painted {med(name, 1):.0f}")
     print(f"app-start: start {med('app', 0) / med('bare', 0):.2f}x, "
           f"PSS {med('app', 2) / med('bare', 2):.2f}x, RSS {med('app', 3) / med('bare', 3):.2f}x, "
           f"USS {med('app', 5) / med('bare', 5):.2f}x of a bare window")

@@ -59,7 +59,7 @@ export const removeNumber = ({ id, number }) => call('remove_number', { id, numb
 export const authorize = ({ request }) => call('authorize', { request });
 export const getSettings = () => call('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });
-export const uiReady = ({ millis }) => call('ui_ready', { millis });
+export const uiReady = ({ millis, phases = null }) => call('ui_ready', { millis, phases });
 export const integrityCheck = () => call('integrity_check');
 export const backupNow = () => call('backup_now');
 export const listBackups = () => call('list_backups');

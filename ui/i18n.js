@@ -56,8 +56,26 @@ function formatter(Kind, tag, options = {}) {
 
 export const formatNumber = (n) => formatter(Intl.NumberFormat, locale).format(n);
 
+const DATE_TIME = { dateStyle: 'medium', timeStyle: 'short' };
+const RELATIVE = { numeric: 'auto' };
+
 export function formatDateTime(iso) {
-  return formatter(Intl.DateTimeFormat, locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, locale, DATE_TIME).format(new Date(iso));
+}
+
+/**
+ * Builds the list's date formatters for the locale the OS most likely uses, while the start calls
+ * are on their way: WebKit's first Intl.DateTimeFormat costs 8-14 ms (ICU loads its data), and
+ * otherwise that happens in the first page's rendering. When `setLanguage` settles on the same
+ * locale, the formatters come from the cache; when not, the ICU data is loaded all the same.
+ */
+export function prepareFormats(tag) {
+  try {
+    formatter(Intl.DateTimeFormat, tag, DATE_TIME).format(0);
+    formatter(Intl.RelativeTimeFormat, tag, RELATIVE).format(-1, 'day');
+  } catch {
+    // Not a locale this engine knows: setLanguage falls back to the language alone.
+  }
 }
 
 export function formatDay(iso) {
@@ -75,7 +93,7 @@ const UNITS = [
 /** "in 29 days", "3 hours ago", "il y a 3 heures". */
 export function formatRelative(iso, now = Date.now()) {
   const seconds = (new Date(iso).getTime() - now) / 1000;
-  const rtf = formatter(Intl.RelativeTimeFormat, locale, { numeric: 'auto' });
+  const rtf = formatter(Intl.RelativeTimeFormat, locale, RELATIVE);
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
   }

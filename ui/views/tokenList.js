@@ -6,7 +6,7 @@ import { icon } from '../icons.js';
 import { t, formatNumber, formatDateTime, formatRelative } from '../i18n.js';
 import { statusBadge, errorText } from '../format.js';
 import { flag, countryName } from '../state.js';
-import { reportListRendered } from '../ready.js';
+import { markPhase, reportListRendered } from '../ready.js';
 import { openCompositionModal } from './compositionModal.js';
 import { openNumbersModal } from './numbersModal.js';
 import { openRevokeModal } from './revokeModal.js';
@@ -155,6 +155,7 @@ export function mount(container, { navigate }) {
       return;
     }
     if (!alive || seq !== requestSeq) return;
+    markPhase('answer');
     errorBox.hidden = true;
     notBusy();
     // A revoke on the last row of the last page leaves an empty page: step back one.

@@ -347,6 +347,12 @@ fn app_info_reports_version_database_catalog_and_locale() {
     harness
         .invoke("ui_ready", json!({ "millis": 412.7 }))
         .expect("ui_ready is accepted");
+    harness
+        .invoke(
+            "ui_ready",
+            json!({ "millis": 412.7, "phases": { "modules": 67.1, "dom": 180.0 } }),
+        )
+        .expect("ui_ready is accepted with the page's phases");
 }
 
 #[test]

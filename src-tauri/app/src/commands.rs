@@ -6,6 +6,7 @@
 //! `async` so the UI thread never waits on SQLite. The only secret that crosses IPC is the one
 //! `create_token` returns, once.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -339,13 +340,40 @@ pub async fn update_settings<R: Runtime>(
     Ok(settings)
 }
 
-/// Logs the UI's start time (read by the start-time benchmark); the first page is on screen, so
-/// the start-up integrity check may begin.
+/// Logs the UI's start time (read by the start-time benchmark), with the moments the page passed
+/// on the way (`phases`, ms since navigation start, in time order); the first page is on screen,
+/// so the start-up integrity check may begin.
 #[tauri::command]
-pub async fn ui_ready(state: State<'_, AppState>, millis: f64) -> Result<(), CommandError> {
-    log::info!("ui-ready millis={millis:.0}");
+pub async fn ui_ready(
+    state: State<'_, AppState>,
+    millis: f64,
+    phases: Option<BTreeMap<String, f64>>,
+) -> Result<(), CommandError> {
+    log::info!(
+        "ui-ready millis={millis:.0}{}",
+        phase_text(&phases.unwrap_or_default())
+    );
     state.database().first_page_shown();
     Ok(())
+}
+
+/// " html=23 modules=67 ...": the page's phases in time order. Only short lower-case names and
+/// finite times are written, at most 8, so the page cannot put anything else in the log.
+fn phase_text(phases: &BTreeMap<String, f64>) -> String {
+    let mut kept: Vec<(&str, f64)> = phases
+        .iter()
+        .filter(|(name, ms)| {
+            (1..=16).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_lowercase())
+                && ms.is_finite()
+        })
+        .map(|(name, ms)| (name.as_str(), *ms))
+        .take(8)
+        .collect();
+    kept.sort_by(|a, b| a.1.total_cmp(&b.1));
+    kept.iter()
+        .map(|(name, ms)| format!(" {name}={ms:.0}"))
+        .collect()
 }
 
 /// Waits until the start-up integrity check has reported and returns the first problem it found
@@ -395,4 +423,25 @@ pub async fn restore_backup(
             backups::restore(database, &db_path, catalog, &file)
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_phases_are_logged_in_time_order_and_nothing_else_reaches_the_log() {
+        let phases = BTreeMap::from([
+            ("dom".to_owned(), 180.4),
+            ("modules".to_owned(), 67.0),
+            ("calls".to_owned(), 87.6),
+            ("html".to_owned(), 23.2),
+            ("evil\nui-ready millis=1".to_owned(), 1.0),
+            ("Upper".to_owned(), 2.0),
+            ("nan".to_owned(), f64::NAN),
+            (String::new(), 3.0),
+        ]);
+        assert_eq!(phase_text(&phases), " html=23 modules=67 calls=88 dom=180");
+        assert_eq!(phase_text(&BTreeMap::new()), "");
+    }
 }
