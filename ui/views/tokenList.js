@@ -201,10 +201,11 @@ export function mount(container, { navigate }) {
     updateSortHeaders(table);
     while (rows.length < items.length) rows.push(createRow(actions));
     items.forEach((token, index) => rows[index].update(token));
-    // Only the row count changes the children: a full page keeps the same 50 nodes in place.
-    if (tbody.childElementCount !== items.length) {
-      tbody.replaceChildren(...rows.slice(0, items.length).map((row) => row.element));
-    }
+    // Only the row count changes the children, and only at the end: the rows that stay are never
+    // taken out and put back (WebKit styles a re-inserted row from scratch, so a search that
+    // changes the count would otherwise cost as much as the first rendering of the page).
+    while (tbody.childElementCount > items.length) tbody.lastElementChild.remove();
+    for (let index = tbody.childElementCount; index < items.length; index++) tbody.append(rows[index].element);
     const first = query.offset + 1;
     const last = query.offset + items.length;
     range.textContent = t('list.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total) });
