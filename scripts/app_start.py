@@ -2,6 +2,11 @@
 """Start time and memory of the app against a bare Tauri window (run by scripts/app-start.sh).
 
 usage: app_start.py APP_BINARY BARE_BINARY DB RUNS
+       app_start.py --compare APP_A APP_B DB RUNS
+
+The second form compares two builds of the app (say, the same code with two versions of ui/), in
+alternating order, start and page time only: on this shared machine the load moves the figures by
+up to a third within minutes, so only builds measured in alternation compare code.
 
 Needs an X display (the shell script runs it under xvfb-run) and dbus-daemon. For each run, each
 binary is started on a fresh config/data/cache folder and its own session bus (the app's
@@ -175,7 +180,31 @@ def one_run(binary, pattern, db):
         return start_ms, page_ms, per_process, phases
 
 
+def compare(first, second, db, runs):
+    pattern = rb"ui-ready millis=(\d+)"
+    results = {first: [], second: []}
+    for run in range(runs):
+        for binary in ((first, second) if run % 2 == 0 else (second, first)):
+            start_ms, page_ms, _, phases = one_run(binary, pattern, db)
+            results[binary].append((start_ms, page_ms, phases))
+            print(f"run {run + 1} {binary}: start {start_ms:6.0f} ms (page {page_ms:5.0f} ms)", flush=True)
+    print()
+    print(f"medians of {runs} runs each, in alternation")
+    for binary, rows in results.items():
+        line = (f"{binary}: start {statistics.median(r[0] for r in rows):.0f} ms, "
+                f"page {statistics.median(r[1] for r in rows):.0f} ms")
+        keys = sorted({k for r in rows for k in r[2]},
+                      key=lambda k: statistics.median(r[2][k] for r in rows if k in r[2]))
+        if keys:
+            line += " [" + ", ".join(
+                f"{k} {statistics.median(r[2][k] for r in rows if k in r[2]):.0f}" for k in keys) + "]"
+        print(line)
+
+
 def main():
+    if sys.argv[1] == "--compare":
+        compare(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        return
     app, bare, db, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     subjects = [("app", app, rb"ui-ready millis=(\d+)"), ("bare", bare, rb"bare-ready millis=(\d+)")]
     results = {name: [] for name, _, _ in subjects}
