@@ -53,15 +53,14 @@ export function methodOrder(code) {
   return index < 0 ? METHOD_ORDER.length : index;
 }
 
+/** The flag picture of a country, or null for a country the app has no picture of. */
+export const flagSource = (iso) =>
+  FLAGS.has(iso) ? new URL(`./flags/${iso.toLowerCase()}.svg`, import.meta.url).href : null;
+
 export function flag(iso) {
-  if (!FLAGS.has(iso)) return h('span', { class: 'flag flag-fallback', 'aria-hidden': 'true' }, iso);
-  return h('img', {
-    class: 'flag',
-    src: new URL(`./flags/${iso.toLowerCase()}.svg`, import.meta.url).href,
-    alt: '',
-    width: 20,
-    height: 14,
-  });
+  const src = flagSource(iso);
+  if (!src) return h('span', { class: 'flag flag-fallback', 'aria-hidden': 'true' }, iso);
+  return h('img', { class: 'flag', src, alt: '', width: 20, height: 14 });
 }
 
 export const countryLabel = (iso) =>

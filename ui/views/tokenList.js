@@ -5,7 +5,7 @@ import { h, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { t, formatNumber, formatDateTime, formatRelative } from '../i18n.js';
 import { statusBadge, errorText } from '../format.js';
-import { flag, countryName } from '../state.js';
+import { flag, flagSource, countryName } from '../state.js';
 import { markPhase, reportListRendered } from '../ready.js';
 import { openCompositionModal } from './compositionModal.js';
 import { openNumbersModal } from './numbersModal.js';
@@ -386,15 +386,48 @@ function dateCell(testid) {
   };
 }
 
-/** Up to four flags, "+N" for the rest, and every country's name for hover and screen readers. */
+/**
+ * Up to four flags, "+N" for the rest, and every country's name for hover and screen readers. The
+ * nodes stay from page to page and only change what they show: a node put into the table is styled
+ * from scratch, and a page step would otherwise make about 125 new flags.
+ */
 function fillFlags(stack, countries) {
-  const shown = countries.slice(0, 4);
   const names = countries.map(countryName).join(', ');
   stack.title = names;
-  stack.replaceChildren(
-    ...shown.map((iso) => flag(iso)),
-    ...(countries.length > shown.length ? [h('span', { class: 'flag-more' }, `+${countries.length - shown.length}`)] : []),
-    h('span', { class: 'visually-hidden' }, names));
+  // Children: the flags, then "+N" when there are more than four, then the names (last).
+  let label = stack.lastElementChild;
+  if (!label) {
+    label = h('span', { class: 'visually-hidden' });
+    stack.append(label);
+  }
+  setText(label, names);
+  let more = label.previousElementSibling?.classList.contains('flag-more') ? label.previousElementSibling : null;
+  const extra = countries.length - 4;
+  if (extra > 0) {
+    if (!more) {
+      more = h('span', { class: 'flag-more' });
+      label.before(more);
+    }
+    setText(more, `+${extra}`);
+  } else if (more) {
+    more.remove();
+    more = null;
+  }
+  const end = more || label;
+  const current = [...stack.children];
+  current.length = current.indexOf(end);
+  countries.slice(0, 4).forEach((iso, index) => {
+    const node = current[index];
+    const src = flagSource(iso);
+    if (node && src && node.tagName === 'IMG') {
+      if (node.getAttribute('src') !== src) node.setAttribute('src', src);
+    } else if (node) {
+      node.replaceWith(flag(iso));
+    } else {
+      end.before(flag(iso));
+    }
+  });
+  for (const node of current.slice(Math.min(countries.length, 4))) node.remove();
 }
 
 function emptyState(navigate) {

@@ -152,6 +152,45 @@ fn current_total(app: &App, search: Option<&str>) -> usize {
         .ctx("counting current tokens") as usize
 }
 
+/// Checks the flags of every row shown against the database: the first four countries of the
+/// token's composition (in ISO order, as the core lists them), then "+N" for the rest. The rows
+/// keep their flag nodes from page to page, so a stale picture would show here.
+async fn assert_flags(app: &App, context: &str) {
+    let shown = run(
+        app,
+        "done({ rows: rows().map((row) => ({
+           id: row.dataset.tokenId,
+           flags: [...row.querySelectorAll('.flag-stack img.flag')].map((img) => img.getAttribute('src').split('/').pop()),
+           more: row.querySelector('.flag-stack .flag-more')?.textContent ?? null,
+         })) });",
+        vec![],
+    )
+    .await;
+    let rows = shown["rows"].as_array().ctx_opt("the rows' flags");
+    assert!(!rows.is_empty(), "{context}: rows are shown");
+    let connection = app.db();
+    for row in rows {
+        let id = row["id"].as_str().ctx_opt("a row id");
+        let countries: Vec<String> = connection
+            .prepare_cached(
+                "SELECT DISTINCT country FROM composition WHERE token_id = ?1 ORDER BY country",
+            )
+            .ctx("preparing the countries of a token")
+            .query_map([id], |r| r.get(0))
+            .ctx("reading the countries of a token")
+            .collect::<Result<_, _>>()
+            .ctx("countries");
+        let expected: Vec<String> = countries
+            .iter()
+            .take(4)
+            .map(|iso| format!("{}.svg", iso.to_lowercase()))
+            .collect();
+        assert_eq!(row["flags"], json!(expected), "{context}: flags of {id}");
+        let more = (countries.len() > 4).then(|| format!("+{}", countries.len() - 4));
+        assert_eq!(row["more"], json!(more), "{context}: \"+N\" of {id}");
+    }
+}
+
 fn seed_database(db: &Path) {
     seed::seed(&seed::Options {
         db: db.to_path_buf(),
@@ -211,6 +250,7 @@ async fn the_list_stays_fast_with_10000_tokens() {
         next.push(ms(&result));
     }
 
+    assert_flags(&app, "page 6 after five Next").await;
     eprintln!("scale: next {} ms", rounded(&next));
     // Straight to the last page and back to the first.
     let mut last = Vec::new();
@@ -270,6 +310,7 @@ async fn the_list_stays_fast_with_10000_tokens() {
         json!(true),
         "Next is disabled on the last page"
     );
+    assert_flags(&app, "the last page after Next to the end").await;
     let walk_total: f64 = steps.iter().sum();
     run(&app, step, vec![json!("list-first")]).await;
 
@@ -306,6 +347,7 @@ async fn the_list_stays_fast_with_10000_tokens() {
             "the range counts the {matching} matches of {fragment}: {}",
             result["range"]
         );
+        assert_flags(&app, &format!("search {fragment}")).await;
         search.push(ms(&result));
     }
     eprintln!("scale: search {} ms", rounded(&search));
