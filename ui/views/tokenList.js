@@ -278,7 +278,7 @@ function createRow({ reload }) {
   const created = dateCell('cell-created');
   const expiry = dateCell('cell-expiry');
   const status = h('td', { testid: 'cell-status' });
-  const flags = h('span', { class: 'flag-stack' });
+  const flags = flagStack();
   const count = h('span', { class: 'count', testid: 'cell-numbers-count' });
   const lastUsed = dateCell('cell-last-used');
   const descriptionText = h('span', { class: 'clamp' });
@@ -309,7 +309,7 @@ function createRow({ reload }) {
     created.cell,
     expiry.cell,
     status,
-    h('td', {}, h('div', { class: 'cell-inline' }, flags, view)),
+    h('td', {}, h('div', { class: 'cell-inline' }, flags.element, view)),
     h('td', {}, numbers),
     lastUsed.cell,
     description,
@@ -335,7 +335,7 @@ function createRow({ reload }) {
     const countries = token.countries.join(',');
     if (countries !== shownCountries) {
       shownCountries = countries;
-      fillFlags(flags, token.countries);
+      flags.set(token.countries);
     }
     view.setAttribute('aria-label', t('list.viewCompositionOf', { name: token.name }));
     setText(count, formatNumber(token.number_count));
@@ -391,43 +391,37 @@ function dateCell(testid) {
  * nodes stay from page to page and only change what they show: a node put into the table is styled
  * from scratch, and a page step would otherwise make about 125 new flags.
  */
-function fillFlags(stack, countries) {
-  const names = countries.map(countryName).join(', ');
-  stack.title = names;
-  // Children: the flags, then "+N" when there are more than four, then the names (last).
-  let label = stack.lastElementChild;
-  if (!label) {
-    label = h('span', { class: 'visually-hidden' });
-    stack.append(label);
-  }
-  setText(label, names);
-  let more = label.previousElementSibling?.classList.contains('flag-more') ? label.previousElementSibling : null;
-  const extra = countries.length - 4;
-  if (extra > 0) {
-    if (!more) {
-      more = h('span', { class: 'flag-more' });
-      label.before(more);
-    }
-    setText(more, `+${extra}`);
-  } else if (more) {
-    more.remove();
-    more = null;
-  }
-  const end = more || label;
-  const current = [...stack.children];
-  current.length = current.indexOf(end);
-  countries.slice(0, 4).forEach((iso, index) => {
-    const node = current[index];
-    const src = flagSource(iso);
-    if (node && src && node.tagName === 'IMG') {
-      if (node.getAttribute('src') !== src) node.setAttribute('src', src);
-    } else if (node) {
-      node.replaceWith(flag(iso));
-    } else {
-      end.before(flag(iso));
-    }
-  });
-  for (const node of current.slice(Math.min(countries.length, 4))) node.remove();
+function flagStack() {
+  const element = h('span', { class: 'flag-stack' });
+  const more = h('span', { class: 'flag-more' });
+  const names = h('span', { class: 'visually-hidden' });
+  element.append(names);
+  const pictures = []; // The flag nodes, first in the stack, then "+N" when shown, then the names.
+  return {
+    element,
+    set(countries) {
+      const text = countries.map(countryName).join(', ');
+      element.title = text;
+      setText(names, text);
+      const extra = countries.length - 4;
+      setText(more, `+${extra}`);
+      if (extra > 0 && more.parentNode !== element) names.before(more);
+      else if (extra <= 0) more.remove();
+      const shown = countries.slice(0, 4);
+      shown.forEach((iso, index) => {
+        const node = pictures[index];
+        const src = flagSource(iso);
+        if (node && src && node.tagName === 'IMG') {
+          if (node.getAttribute('src') !== src) node.setAttribute('src', src);
+          return;
+        }
+        pictures[index] = flag(iso);
+        if (node) node.replaceWith(pictures[index]);
+        else (more.parentNode === element ? more : names).before(pictures[index]);
+      });
+      for (const node of pictures.splice(shown.length)) node.remove();
+    },
+  };
 }
 
 function emptyState(navigate) {
