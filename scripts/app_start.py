@@ -180,6 +180,13 @@ def one_run(binary, pattern, db):
         return start_ms, page_ms, per_process, phases
 
 
+def phase_medians(runs_phases):
+    """"html 27, modules 61, ...": each phase's median over the runs, in time order."""
+    median = {k: statistics.median(p[k] for p in runs_phases if k in p)
+              for k in {k for p in runs_phases for k in p}}
+    return ", ".join(f"{k} {v:.0f}" for k, v in sorted(median.items(), key=lambda item: item[1]))
+
+
 def compare(first, second, db, runs):
     pattern = rb"ui-ready millis=(\d+)"
     results = {first: [], second: []}
@@ -193,11 +200,9 @@ def compare(first, second, db, runs):
     for binary, rows in results.items():
         line = (f"{binary}: start {statistics.median(r[0] for r in rows):.0f} ms, "
                 f"page {statistics.median(r[1] for r in rows):.0f} ms")
-        keys = sorted({k for r in rows for k in r[2]},
-                      key=lambda k: statistics.median(r[2][k] for r in rows if k in r[2]))
-        if keys:
-            line += " [" + ", ".join(
-                f"{k} {statistics.median(r[2][k] for r in rows if k in r[2]):.0f}" for k in keys) + "]"
+        phases = [r[2] for r in rows if r[2]]
+        if phases:
+            line += f" [{phase_medians(phases)}]"
         print(line)
 
 
@@ -255,11 +260,8 @@ def main():
     for name in ("app", "bare"):
         runs_with = all_phases[name]
         if runs_with:
-            order = sorted({k for p in runs_with for k in p},
-                           key=lambda k: statistics.median(p[k] for p in runs_with if k in p))
-            print(f"{name} page, ms since navigation start (medians): " + ", ".join(
-                f"{k} {statistics.median(p[k] for p in runs_with if k in p):.0f}" for k in order)
-                + f", painted {med(name, 1):.0f}")
+            print(f"{name} page, ms since navigation start (medians): {phase_medians(runs_with)}, "
+                  f"painted {med(name, 1):.0f}")
     print(f"app-start: start {med('app', 0) / med('bare', 0):.2f}x, "
           f"PSS {med('app', 2) / med('bare', 2):.2f}x, RSS {med('app', 3) / med('bare', 3):.2f}x, "
           f"USS {med('app', 5) / med('bare', 5):.2f}x of a bare window")
