@@ -1,5 +1,6 @@
 // Screen 1: the token list (home). Only one page of rows is ever in the DOM, and its rows are built
-// once: paging, sorting and searching write the new tokens into the same row nodes.
+// once: paging, sorting and searching write the new tokens into the same row nodes. A new page is
+// written first into the rows the merchant can see, and the rest once that is painted.
 import * as api from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
@@ -12,6 +13,15 @@ import { openNumbersModal } from './numbersModal.js';
 import { openRevokeModal } from './revokeModal.js';
 
 const PAGE_SIZE = 50;
+// Every row is this tall (`.data-table tbody tr` in styles.css) and the columns have fixed widths,
+// so which rows are in view follows from the scroll position alone, and rows written after the
+// first frame cannot move the ones already shown.
+const ROW_HEIGHT = 56;
+// Rows written beyond the edges of the view, so a small scroll finds them ready.
+const OVERSCAN = 2;
+// Rows written per task once the rows in view are painted: a few milliseconds, short enough not to
+// hold up a click or a keystroke.
+const CHUNK = 10;
 // The table dims only when an answer takes longer than this: a fast page change repaints once.
 const BUSY_DELAY_MS = 150;
 const STATUSES = ['current', 'active', 'expired', 'revoked', 'all'];
@@ -27,6 +37,15 @@ export function mount(container, { navigate }) {
   const tbody = h('tbody', { testid: 'token-rows' });
   const rows = [];
   const table = buildTable(tbody, onSort);
+  const scroller = h('div', { class: 'table-scroll' }, table);
+  // The tokens of the page on screen not yet written into their rows (null once written), and how
+  // many are left: while any is, the rows below the view still show the previous page, and the
+  // body says so to assistive technology (and to the tests) with aria-busy.
+  let pending = [];
+  let left = 0;
+  let fillSeq = 0;
+  let toTop = false;
+  scroller.addEventListener('scroll', () => fillRange(...inView()), { passive: true });
   const range = h('span', { class: 'pager-range', testid: 'list-range', 'aria-live': 'polite' });
   const prev = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-prev', onClick: () => page(-1) },
     icon('chevronLeft'), t('list.previous'));
@@ -54,6 +73,7 @@ export function mount(container, { navigate }) {
     if (search.value === query.search) return;
     query.search = search.value;
     query.offset = 0;
+    toTop = true;
     searching = true;
     try {
       await load();
@@ -83,7 +103,7 @@ export function mount(container, { navigate }) {
     onChange: () => {
       query.status = statusSelect.value;
       query.offset = 0;
-      load();
+      load({ top: true });
     },
   }, STATUSES.map((s) => h('option', { value: s, selected: s === query.status }, t(`list.filter.${s}`))));
 
@@ -111,17 +131,57 @@ export function mount(container, { navigate }) {
       query.descending = column !== 'name';
     }
     query.offset = 0;
-    load();
+    load({ top: true });
   }
 
   function page(direction) {
     query.offset = Math.max(0, query.offset + direction * PAGE_SIZE);
-    load();
+    load({ top: true });
   }
 
   function jump(toLast) {
     query.offset = toLast ? Math.max(0, Math.floor((shownTotal - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
-    load();
+    load({ top: true });
+  }
+
+  /** The rows in view, with the overscan, as [from, to). */
+  function inView() {
+    // Before the table is on screen its box has no height yet: the window's height bounds the view.
+    const height = scroller.isConnected ? scroller.clientHeight : window.innerHeight;
+    const top = scroller.scrollTop;
+    return [Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN), Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN];
+  }
+
+  /** Writes the pending tokens of rows [from, to) into their rows, putting rows in the table as needed. */
+  function fillRange(from, to) {
+    const end = Math.min(to, pending.length);
+    for (let index = from; index < end; index++) {
+      if (pending[index] === null) continue;
+      while (tbody.childElementCount <= index) {
+        const count = tbody.childElementCount;
+        if (!rows[count]) rows[count] = createRow(actions);
+        tbody.append(rows[count].element);
+      }
+      rows[index].update(pending[index]);
+      pending[index] = null;
+      left--;
+    }
+    if (left === 0) tbody.removeAttribute('aria-busy');
+  }
+
+  /** After the first two frames, the rest of the page, a few rows per task. */
+  function fillRest(seq) {
+    let next = 0;
+    const step = () => {
+      if (seq !== fillSeq || left === 0) return;
+      while (next < pending.length && pending[next] === null) next++;
+      fillRange(next, next + CHUNK);
+      if (left > 0) setTimeout(step, 0);
+    };
+    // A task queued from an animation frame runs once that frame is painted; waiting for the second
+    // frame keeps this work out of the first one and of the frame after it, whatever else the page
+    // queued for them.
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(step, 0)));
   }
 
   const actions = { reload: () => load() };
@@ -131,8 +191,11 @@ export function mount(container, { navigate }) {
     tableArea.removeAttribute('aria-busy');
   }
 
-  async function load() {
+  // `top`: the answer is a different page, shown from its first row (a reload after an edit keeps
+  // the merchant's place).
+  async function load({ top = false } = {}) {
     const seq = ++requestSeq;
+    if (top) toTop = true;
     clearTimeout(busyTimer);
     busyTimer = setTimeout(() => tableArea.setAttribute('aria-busy', 'true'), BUSY_DELAY_MS);
     let result;
@@ -184,6 +247,7 @@ export function mount(container, { navigate }) {
     // With no token at all there is nothing to search: the empty state stands alone. With only
     // revoked tokens it invites a new one, and the toolbar keeps the revoked filter reachable.
     toolbar.hidden = total === 0 && !filtered && !revokedOnly;
+    fillSeq++;
     if (total === 0 && !filtered) {
       replaceChildren(tableArea, emptyState(navigate));
       return;
@@ -199,13 +263,19 @@ export function mount(container, { navigate }) {
       return;
     }
     updateSortHeaders(table);
-    while (rows.length < items.length) rows.push(createRow(actions));
-    items.forEach((token, index) => rows[index].update(token));
     // Only the row count changes the children, and only at the end: the rows that stay are never
     // taken out and put back (WebKit styles a re-inserted row from scratch, so a search that
     // changes the count would otherwise cost as much as the first rendering of the page).
     while (tbody.childElementCount > items.length) tbody.lastElementChild.remove();
-    for (let index = tbody.childElementCount; index < items.length; index++) tbody.append(rows[index].element);
+    if (toTop) {
+      toTop = false;
+      scroller.scrollTop = 0;
+    }
+    pending = items.slice();
+    left = items.length;
+    tbody.setAttribute('aria-busy', 'true');
+    fillRange(...inView());
+    if (left > 0) fillRest(fillSeq);
     const first = query.offset + 1;
     const last = query.offset + items.length;
     range.textContent = t('list.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total) });
@@ -216,13 +286,13 @@ export function mount(container, { navigate }) {
     lastPage.disabled = next.disabled;
     if (!tableArea.contains(table)) {
       replaceChildren(tableArea,
-        h('div', { class: 'table-scroll' }, table),
+        scroller,
         h('div', { class: 'pager' }, range, h('div', { class: 'pager-buttons' }, firstPage, prev, next, lastPage)));
     }
   }
 
   load();
-  return () => { alive = false; clearTimeout(busyTimer); };
+  return () => { alive = false; fillSeq++; clearTimeout(busyTimer); };
 }
 
 function buildTable(tbody, onSort) {
@@ -324,6 +394,7 @@ function createRow({ reload }) {
     element.classList.toggle('row-revoked', revoked);
     name.href = `#/token/${encodeURIComponent(token.id)}`;
     setText(name, token.name);
+    name.title = token.name;
     setText(hint, token.hint);
     created.set(token.created_at, 'date.never');
     expiry.set(token.expires_at, 'list.noExpiry');

@@ -118,6 +118,7 @@ pub async fn create_token(app: &App, token: &NewToken<'_>) -> String {
 
 /// The row of the list showing the token named `name`.
 pub async fn row_of(app: &App, name: &str) -> WebElement {
+    app.wait_list_written().await;
     let rows = app
         .driver()
         .query(By::Css("[data-testid=\"token-row\"]"))

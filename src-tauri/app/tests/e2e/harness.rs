@@ -394,6 +394,20 @@ impl App {
         shown
     }
 
+    /// Waits until every row of the list's page holds its token: the list writes the rows in view
+    /// first and the others after that frame, with `aria-busy` on the body meanwhile.
+    pub async fn wait_list_written(&self) {
+        let busy = "[data-testid=\"token-rows\"][aria-busy]";
+        self.wait_until("the list has written every row of its page", || async {
+            self.driver()
+                .find_all(By::Css(busy))
+                .await
+                .map(|found| found.is_empty())
+                .unwrap_or(false)
+        })
+        .await;
+    }
+
     /// Waits until an element with this testid is gone or hidden.
     pub async fn wait_gone(&self, testid: &str) {
         let css = format!("[data-testid=\"{testid}\"]");
