@@ -73,10 +73,9 @@ export function mount(container, { navigate }) {
     if (search.value === query.search) return;
     query.search = search.value;
     query.offset = 0;
-    toTop = true;
     searching = true;
     try {
-      await load();
+      await load({ top: true });
     } finally {
       searching = false;
     }

@@ -395,7 +395,7 @@ impl App {
     }
 
     /// Waits until every row of the list's page holds its token: the list writes the rows in view
-    /// first and the others after that frame, with `aria-busy` on the body meanwhile.
+    /// first and the others two frames later, with `aria-busy` on the body meanwhile.
     pub async fn wait_list_written(&self) {
         let busy = "[data-testid=\"token-rows\"][aria-busy]";
         self.wait_until("the list has written every row of its page", || async {

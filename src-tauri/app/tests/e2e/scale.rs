@@ -3,7 +3,7 @@
 //! `performance.now()`, from the action (hash change, click, input event) to the paint of the frame
 //! that shows the expected rows in view ("painted"), and to two animation frames after the DOM
 //! shows them (the measure of earlier sessions, up to one frame later), and reported as the median
-//! of 5. The list writes the rows in view first and the rest of the page after that frame: the test
+//! of 5. The list writes the rows in view first and the rest of the page two frames later: the test
 //! checks the rows in view at the moment it stops the clock, then every row once the page is
 //! written. It asserts what is shown (rows, order, totals), never a time: it prints the figures
 //! and appends them to `CLAPAY_TEST_FIGURES` (BENCHMARKS.md, "UI at scale").
