@@ -5,6 +5,9 @@ import { nextFrame } from './dom.js';
 
 let reported = false;
 const phases = {};
+let painted;
+/** Resolves once the first list page is on screen. */
+export const listPainted = new Promise((resolve) => { painted = resolve; });
 
 /** Records the first time the page reached `name` (ms since navigation start). */
 export function markPhase(name) {
@@ -21,4 +24,5 @@ export async function reportListRendered() {
   const navigation = performance.getEntriesByType('navigation')[0];
   if (navigation) phases.html = navigation.responseEnd;
   uiReady({ millis: performance.now(), phases }).catch(() => {});
+  painted();
 }

@@ -1,6 +1,7 @@
 // English texts. Keys are flat and dotted; { one, other } values are plurals.
 export default {
   'app.startFailed': 'ClaPay Tokens could not start',
+  'app.moduleFailed': 'This part of ClaPay Tokens could not be loaded. Restart the app and try again.',
 
   'nav.label': 'Main',
   'nav.tokens': 'Tokens',

@@ -1,6 +1,7 @@
 // Textes français. Mêmes clés que en.js ; les valeurs { one, other } sont des pluriels.
 export default {
   'app.startFailed': 'ClaPay Tokens n’a pas pu démarrer',
+  'app.moduleFailed': 'Cette partie de ClaPay Tokens n’a pas pu être chargée. Redémarrez l’application et réessayez.',
 
   'nav.label': 'Navigation principale',
   'nav.tokens': 'Jetons',

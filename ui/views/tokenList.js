@@ -8,9 +8,12 @@ import { t, formatNumber, formatDateTime, formatRelative } from '../i18n.js';
 import { statusBadge, errorText } from '../format.js';
 import { flag, flagSource, countryName } from '../state.js';
 import { markPhase, reportListRendered } from '../ready.js';
-import { openCompositionModal } from './compositionModal.js';
-import { openNumbersModal } from './numbersModal.js';
-import { openRevokeModal } from './revokeModal.js';
+import { lazy, withModule } from '../lazy.js';
+
+// The dialogs of a row's buttons, loaded after the first page is painted (or on a first click).
+const compositionModal = lazy(() => import('./compositionModal.js'));
+const numbersModal = lazy(() => import('./numbersModal.js'));
+const revokeModal = lazy(() => import('./revokeModal.js'));
 
 const PAGE_SIZE = 50;
 // Every row is this tall (`.data-table tbody tr` in styles.css) and the columns have fixed widths,
@@ -356,20 +359,20 @@ function createRow({ reload }) {
     type: 'button',
     class: 'btn btn-sm',
     testid: 'view-composition',
-    onClick: () => openCompositionModal(token.id, { onChanged: reload }),
+    onClick: () => withModule(compositionModal, (m) => m.openCompositionModal(token.id, { onChanged: reload })),
   }, t('list.view'));
   const manage = h('button', {
     type: 'button',
     class: 'btn btn-sm',
     testid: 'manage-numbers',
-    onClick: () => openNumbersModal(token.id, { onChanged: reload }),
+    onClick: () => withModule(numbersModal, (m) => m.openNumbersModal(token.id, { onChanged: reload })),
   }, t('list.manage'));
   const revoke = h('button', {
     type: 'button',
     class: 'btn-icon btn-icon-danger',
     testid: 'revoke-token',
     title: t('list.revoke'),
-    onClick: () => openRevokeModal(token, { onRevoked: reload }),
+    onClick: () => withModule(revokeModal, (m) => m.openRevokeModal(token, { onRevoked: reload })),
   }, icon('trash'));
   const numbers = h('div', { class: 'cell-inline' }, count, manage);
   const actions = h('td', { class: 'col-actions' }, revoke);
