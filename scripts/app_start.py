@@ -241,7 +241,7 @@ def main():
         return statistics.median(r[4].get(key, (0, 0, 0))[index] for r in results[name]) / 1024
 
     print()
-    print(f"medians of {runs} runs, 10,000-token database, window 1200x760")
+    print(f"medians of {runs} runs, 10,000-token database, window 1280x760")
     print("| | start (spawn to painted) | page time at ready | PSS, all processes | RSS, all processes "
           "| USS, all processes |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -1,9 +1,11 @@
-//! The token list: every column shows the right value, and View shows the composition.
+//! The token list: every column shows the right value, the columns fit the window without
+//! scrolling sideways, and View shows the composition.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use crate::flows::{self, NewToken};
-use crate::harness::{App, Context};
+use crate::harness::{App, Context, ContextOpt};
 
 const SHOP: NewToken<'static> = NewToken {
     name: "Bamako kiosk",
@@ -51,6 +53,8 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         Some(SHOP.description),
         "the description is in its cell (full text in the title: the cell clamps long ones)"
     );
+    columns_fit_and_the_description_shows_in_a_wide_window(&app).await;
+    let row = flows::row_of(&app, SHOP.name).await;
     let created = flows::cell_attr(&row, "cell-created", "data-iso")
         .await
         .unwrap_or_default();
@@ -136,4 +140,75 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         .await;
     assert_eq!(cards.len(), 2, "one card per country");
     app.stop().await;
+}
+
+/// What the list's columns look like in the window: the table's overflow and each header's width.
+async fn columns(app: &App) -> Value {
+    app.driver()
+        .execute(
+            "const scroller = document.querySelector('.table-scroll');
+             const widths = {};
+             for (const th of document.querySelectorAll('[data-testid=\"token-table\"] thead th')) {
+               widths[th.className] = th.getBoundingClientRect().width;
+             }
+             const cell = document.querySelector('[data-testid=\"cell-description\"]');
+             const description = { width: cell.getBoundingClientRect().width, text: cell.textContent };
+             return { window: window.innerWidth, overflow: scroller.scrollWidth - scroller.clientWidth, widths, description };",
+            Vec::new(),
+        )
+        .await
+        .ctx("measuring the list's columns")
+        .json()
+        .clone()
+}
+
+/// At the default window size (tauri.conf.json) every column but the description fits without
+/// scrolling sideways; in a window wide enough for it, the description shows too.
+async fn columns_fit_and_the_description_shows_in_a_wide_window(app: &App) {
+    let check = |shown: &Value, description: bool| {
+        assert_eq!(shown["overflow"], 0, "the table fits its box: {shown}");
+        let widths = shown["widths"].as_object().ctx_opt("the header widths");
+        assert_eq!(widths.len(), 9, "nine columns: {shown}");
+        for (column, width) in widths {
+            let width = width.as_f64().unwrap_or_default();
+            if column == "col-description" {
+                assert_eq!(width > 0.0, description, "{column} at this width: {shown}");
+            } else {
+                assert!(width > 0.0, "{column} is shown: {shown}");
+            }
+        }
+    };
+    let default = columns(app).await;
+    assert_eq!(default["window"], 1280, "the default window: {default}");
+    check(&default, false);
+
+    let window = app
+        .driver()
+        .get_window_rect()
+        .await
+        .ctx("the window's size");
+    app.driver()
+        .set_window_rect(window.x, window.y, 1500, 760)
+        .await
+        .ctx("widening the window");
+    app.wait_until("the window is 1,500 px wide", || async {
+        columns(app).await["window"] == 1500
+    })
+    .await;
+    let wide = columns(app).await;
+    check(&wide, true);
+    // Read from the page: WebDriver calls the clamped text of the cell not displayed.
+    assert!(
+        wide["description"]["width"].as_f64().unwrap_or_default() > 0.0
+            && wide["description"]["text"] == SHOP.description,
+        "the description shows in a wide window: {wide}"
+    );
+    app.driver()
+        .set_window_rect(window.x, window.y, 1280, 760)
+        .await
+        .ctx("putting the window back");
+    app.wait_until("the window is back to 1,280 px", || async {
+        columns(app).await["window"] == 1280
+    })
+    .await;
 }

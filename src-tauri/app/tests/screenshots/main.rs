@@ -301,12 +301,28 @@ fn output_dir() -> PathBuf {
     dir
 }
 
+/// The window size a merchant first sees: the main window's in `tauri.conf.json`.
+fn default_window_size() -> (u32, u32) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tauri.conf.json");
+    let text = std::fs::read_to_string(path).ctx("reading tauri.conf.json");
+    let config: serde_json::Value = serde_json::from_str(&text).ctx("parsing tauri.conf.json");
+    let window = &config["app"]["windows"][0];
+    let size = |key: &str| {
+        let value = window[key]
+            .as_u64()
+            .ctx_opt_owned("the main window's size in tauri.conf.json");
+        u32::try_from(value).ctx("a window size")
+    };
+    (size("width"), size("height"))
+}
+
 #[tokio::main]
 async fn main() {
     let dir = output_dir();
     let app = App::start().await;
+    let (width, height) = default_window_size();
     app.driver()
-        .set_window_rect(0, 0, 1200, 760)
+        .set_window_rect(0, 0, width, height)
         .await
         .ctx("sizing the window");
     let mut light = Shooter {
