@@ -28,17 +28,20 @@ async function call(command, args) {
 export const appInfo = () => call('app_info');
 export const getCatalog = () => call('get_catalog');
 export const importCatalog = ({ json }) => call('import_catalog', { json });
-// The first page of the list, asked for by main.js together with the other start calls; the list
-// view's first request takes this answer when it asks for the same page.
-let firstListPage = null;
+// A page of the list asked for ahead (by main.js with the other start calls, by the list view
+// before it builds itself); the list view's next request takes this answer when it asks for the
+// same page, and asks again otherwise.
+let earlyListPage = null;
 export function prefetchListTokens({ query }) {
-  firstListPage = { key: JSON.stringify(query), answer: call('list_tokens', { query }) };
+  const key = JSON.stringify(query);
+  if (earlyListPage && earlyListPage.key === key) return;
+  earlyListPage = { key, answer: call('list_tokens', { query }) };
   // A failure is reported to the list view when it takes the answer, not here.
-  firstListPage.answer.catch(() => {});
+  earlyListPage.answer.catch(() => {});
 }
 export const listTokens = ({ query }) => {
-  const early = firstListPage;
-  firstListPage = null;
+  const early = earlyListPage;
+  earlyListPage = null;
   if (early && early.key === JSON.stringify(query)) return early.answer;
   return call('list_tokens', { query });
 };

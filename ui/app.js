@@ -2,7 +2,7 @@
 // and routes between views.
 import * as api from './api.js';
 import { state } from './state.js';
-import { setLanguage, prepareFormats, t } from './i18n.js';
+import { setLanguage, prepareFormats, currentLanguage, t } from './i18n.js';
 import { h, replaceChildren } from './dom.js';
 import { icon } from './icons.js';
 import { errorText } from './format.js';
@@ -60,8 +60,22 @@ function navLink(key, hash, iconName, active) {
   }, icon(iconName, { size: 18 }), h('span', {}, t(`nav.${key}`)));
 }
 
+// What the sidebar's texts were written from: while it stays the same, a route change only moves
+// aria-current, and the sidebar is neither rebuilt nor styled again.
+let sidebarTexts = null;
+
 function renderSidebar(active) {
   const sidebar = document.getElementById('sidebar');
+  const texts = `${currentLanguage()} ${state.info.version} ${state.info.catalog_version}`;
+  if (texts === sidebarTexts) {
+    for (const link of sidebar.querySelectorAll('.nav-link')) {
+      const current = link.dataset.testid === `nav-${active}`;
+      if (current) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    return;
+  }
+  sidebarTexts = texts;
   sidebar.setAttribute('aria-label', t('nav.label'));
   replaceChildren(sidebar,
     h('div', { class: 'brand' },

@@ -38,7 +38,22 @@ const SORTABLE = ['name', 'created_at', 'expires_at', 'last_used_at'];
 // Kept across navigation so coming back from a token shows the same page, filter and sort.
 const query = { status: 'current', search: '', sort: 'created_at', descending: true, offset: 0 };
 
+/** The list_tokens query of the page the list shows. */
+function pageQuery() {
+  return {
+    status: query.status,
+    search: query.search.trim() || null,
+    sort: query.sort,
+    descending: query.descending,
+    offset: query.offset,
+    limit: PAGE_SIZE,
+  };
+}
+
 export function mount(container, { navigate }) {
+  // The page is asked for first, and the view built while the answer is on its way (at the app's
+  // start main.js has asked already: the same query keeps that request).
+  api.prefetchListTokens({ query: pageQuery() });
   let requestSeq = 0;
   let alive = true;
   let busyTimer = null;
@@ -208,16 +223,7 @@ export function mount(container, { navigate }) {
     busyTimer = setTimeout(() => tableArea.setAttribute('aria-busy', 'true'), BUSY_DELAY_MS);
     let result;
     try {
-      result = await api.listTokens({
-        query: {
-          status: query.status,
-          search: query.search.trim() || null,
-          sort: query.sort,
-          descending: query.descending,
-          offset: query.offset,
-          limit: PAGE_SIZE,
-        },
-      });
+      result = await api.listTokens({ query: pageQuery() });
     } catch (error) {
       if (!alive || seq !== requestSeq) return;
       notBusy();
