@@ -182,19 +182,7 @@ async fn columns_fit_and_the_description_shows_in_a_wide_window(app: &App) {
     assert_eq!(default["window"], 1280, "the default window: {default}");
     check(&default, false);
 
-    let window = app
-        .driver()
-        .get_window_rect()
-        .await
-        .ctx("the window's size");
-    app.driver()
-        .set_window_rect(window.x, window.y, 1500, 760)
-        .await
-        .ctx("widening the window");
-    app.wait_until("the window is 1,500 px wide", || async {
-        columns(app).await["window"] == 1500
-    })
-    .await;
+    resize(app, 1500).await;
     let wide = columns(app).await;
     check(&wide, true);
     // Read from the page: WebDriver calls the clamped text of the cell not displayed.
@@ -203,12 +191,22 @@ async fn columns_fit_and_the_description_shows_in_a_wide_window(app: &App) {
             && wide["description"]["text"] == SHOP.description,
         "the description shows in a wide window: {wide}"
     );
-    app.driver()
-        .set_window_rect(window.x, window.y, 1280, 760)
+    resize(app, 1280).await;
+}
+
+/// Gives the window this width (760 px high) and waits until the page has it.
+async fn resize(app: &App, width: u32) {
+    let window = app
+        .driver()
+        .get_window_rect()
         .await
-        .ctx("putting the window back");
-    app.wait_until("the window is back to 1,280 px", || async {
-        columns(app).await["window"] == 1280
+        .ctx("the window's size");
+    app.driver()
+        .set_window_rect(window.x, window.y, width, 760)
+        .await
+        .ctx("resizing the window");
+    app.wait_until(&format!("the window is {width} px wide"), || async {
+        columns(app).await["window"] == width
     })
     .await;
 }
