@@ -1,11 +1,9 @@
 // Entry point. It imports only what it needs to send the start calls, so they leave while the rest
-// of the UI (app.js and the views, fetched at once through the modulepreload links of index.html)
+// of the start (app.js and the list, fetched at once through the modulepreload links of index.html)
 // is still loading, and their answers are there when the shell can use them.
 import * as api from './api.js';
 import { markPhase } from './ready.js';
-
-// The query of the list's first page (views/tokenList.js): the current tokens, newest first.
-const FIRST_LIST_PAGE = { status: 'current', search: null, sort: 'created_at', descending: true, offset: 0, limit: 50 };
+import { pageQuery } from './listQuery.js';
 
 // The webview on Linux is WebKitGTK: styles.css gives it font stacks without the families it can
 // never find there (each one costs fontconfig lookups at the first paint). Set before any text.
@@ -14,7 +12,7 @@ if (navigator.userAgent.includes('Linux')) document.documentElement.dataset.plat
 markPhase('boot');
 // The app opens on the list (no route in the address): its first page is asked for now, with the
 // start calls. Opened on another route (a reload while developing), the list asks when it is shown.
-if (!location.hash || location.hash === '#/tokens') api.prefetchListTokens({ query: FIRST_LIST_PAGE });
+if (!location.hash || location.hash === '#/tokens') api.prefetchListTokens({ query: pageQuery() });
 const startCalls = Promise.all([api.appInfo(), api.getSettings(), api.getCatalog()]);
 // A failure is shown by the shell once it has loaded.
 startCalls.catch(() => {});

@@ -9,13 +9,13 @@ import { statusBadge, errorText } from '../format.js';
 import { flag, flagSource, countryName } from '../state.js';
 import { markPhase, reportListRendered } from '../ready.js';
 import { lazy, withModule } from '../lazy.js';
+import { PAGE_SIZE, query, pageQuery } from '../listQuery.js';
 
 // The dialogs of a row's buttons, loaded after the first page is painted (or on a first click).
 const compositionModal = lazy(() => import('./compositionModal.js'));
 const numbersModal = lazy(() => import('./numbersModal.js'));
 const revokeModal = lazy(() => import('./revokeModal.js'));
 
-const PAGE_SIZE = 50;
 // Every row is this tall (`.data-table tbody tr` in styles.css) and the columns have fixed widths,
 // so which rows are in view follows from the scroll position alone, and rows written after the
 // first frame cannot move the ones already shown.
@@ -35,20 +35,6 @@ const BUSY_DELAY_MS = 150;
 const STATUSES = ['current', 'active', 'expired', 'revoked', 'all'];
 const SORTABLE = ['name', 'created_at', 'expires_at', 'last_used_at'];
 
-// Kept across navigation so coming back from a token shows the same page, filter and sort.
-const query = { status: 'current', search: '', sort: 'created_at', descending: true, offset: 0 };
-
-/** The list_tokens query of the page the list shows. */
-function pageQuery() {
-  return {
-    status: query.status,
-    search: query.search.trim() || null,
-    sort: query.sort,
-    descending: query.descending,
-    offset: query.offset,
-    limit: PAGE_SIZE,
-  };
-}
 
 export function mount(container, { navigate }) {
   // The page is asked for first, and the view built while the answer is on its way (at the app's
