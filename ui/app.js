@@ -32,10 +32,10 @@ function applyTheme(theme) {
   else delete document.documentElement.dataset.theme;
 }
 
-/** Called by the settings view after a successful save: language and theme apply at once. */
-function saveAppliedSettings(settings) {
+/** Called by the settings view after a successful save: language and theme apply once it resolves. */
+async function saveAppliedSettings(settings) {
   state.settings = settings;
-  setLanguage(settings.language, state.info.locale);
+  await setLanguage(settings.language, state.info.locale);
   applyTheme(settings.theme);
   renderIntegrityBanner();
   firstRoute = true;
@@ -162,10 +162,10 @@ export async function start(startCalls) {
     state.info = info;
     state.settings = settings;
     state.catalog = catalog;
-    setLanguage(settings.language, info.locale);
+    await setLanguage(settings.language, info.locale);
     applyTheme(settings.theme);
   } catch (error) {
-    setLanguage('system', navigator.language);
+    await setLanguage('system', navigator.language);
     replaceChildren(document.getElementById('content'),
       h('div', { class: 'fatal', role: 'alert', testid: 'fatal-error' },
         h('h1', {}, t('app.startFailed')), h('p', {}, errorText(error))));

@@ -1,20 +1,38 @@
 // Translation and locale-aware formatting. Tables are flat { "dotted.key": "text" } maps;
 // a value may be { one, other } for plurals. Placeholders are written {name}.
 import en from './i18n/en.js';
-import fr from './i18n/fr.js';
 
-const tables = { en, fr };
+// English is every key's fallback and part of the start. The other tables load when chosen: each is
+// about 19 KB to fetch over the app's protocol and parse before the first paint, and a page shows
+// only one language (BENCHMARKS.md, "App start").
+const tables = { en };
+const loaders = { fr: () => import('./i18n/fr.js') };
 let language = 'en';
 let locale = 'en';
 
-/** Picks the UI language from the setting ("system" | "en" | "fr") and the OS locale. */
-export function setLanguage(setting, osLocale) {
+/**
+ * Picks the UI language from the setting ("system" | "en" | "fr") and the OS locale, and loads its
+ * table first. Never fails: should a table not load, its texts fall back to English.
+ */
+export async function setLanguage(setting, osLocale) {
+  const chosen = languageAndLocale(setting, osLocale);
+  if (!tables[chosen.language] && loaders[chosen.language]) {
+    try {
+      tables[chosen.language] = (await loaders[chosen.language]()).default;
+    } catch {
+      // t() and hasKey() read English for a table that is missing.
+    }
+  }
+  ({ language, locale } = chosen);
+  document.documentElement.lang = language;
+}
+
+function languageAndLocale(setting, osLocale) {
   const os = typeof osLocale === 'string' && osLocale ? osLocale.replace('_', '-') : 'en';
   const osLanguage = os.split('-')[0].toLowerCase();
-  language = setting === 'en' || setting === 'fr' ? setting : (osLanguage === 'fr' ? 'fr' : 'en');
+  const chosen = setting === 'en' || setting === 'fr' ? setting : (osLanguage === 'fr' ? 'fr' : 'en');
   // Keep the OS region (fr-CI, en-GB) for date and number formats when it speaks the same language.
-  locale = osLanguage === language && isValidLocale(os) ? os : language;
-  document.documentElement.lang = language;
+  return { language: chosen, locale: osLanguage === chosen && isValidLocale(os) ? os : chosen };
 }
 
 function isValidLocale(tag) {
@@ -28,7 +46,7 @@ function isValidLocale(tag) {
 export const currentLanguage = () => language;
 
 export function t(key, params = {}) {
-  let value = tables[language][key] ?? tables.en[key];
+  let value = tables[language]?.[key] ?? tables.en[key];
   if (value === undefined) return key;
   if (typeof value === 'object') {
     const category = formatter(Intl.PluralRules, language).select(Number(params.count ?? 0));
@@ -39,7 +57,7 @@ export function t(key, params = {}) {
 }
 
 /** Whether a key exists, for texts chosen from codes the backend may extend. */
-export const hasKey = (key) => key in tables[language] || key in tables.en;
+export const hasKey = (key) => key in (tables[language] ?? {}) || key in tables.en;
 
 // Intl objects are costly to build (WebKit: about a millisecond each) and a list page formats
 // hundreds of values: build each (kind, locale, options) once.
@@ -69,7 +87,10 @@ export function formatDateTime(iso) {
  * otherwise that happens in the first page's rendering. When `setLanguage` settles on the same
  * locale, the formatters come from the cache; when not, the ICU data is loaded all the same.
  */
-export function prepareFormats(tag) {
+export function prepareFormats(osLocale) {
+  // The locale setLanguage will pick when the setting is "system": a tag that is no locale (the
+  // "C" of a POSIX environment) gives English, so the formats to build are English ones.
+  const tag = languageAndLocale('system', osLocale).locale;
   try {
     formatter(Intl.DateTimeFormat, tag, DATE_TIME).format(0);
     formatter(Intl.RelativeTimeFormat, tag, RELATIVE).format(-1, 'day');

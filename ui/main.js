@@ -14,6 +14,9 @@ markPhase('boot');
 // start calls. Opened on another route (a reload while developing), the list asks when it is shown.
 if (!location.hash || location.hash === '#/tokens') api.prefetchListTokens({ query: pageQuery() });
 const startCalls = Promise.all([api.appInfo(), api.getSettings(), api.getCatalog()]);
+// English texts are part of the start (i18n.js). Under a French OS the page will most likely be in
+// French: its table loads with the calls, not after them.
+if (navigator.language.toLowerCase().startsWith('fr')) import('./i18n/fr.js').catch(() => {});
 // A failure is shown by the shell once it has loaded.
 startCalls.catch(() => {});
 

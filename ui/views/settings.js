@@ -65,7 +65,7 @@ export function mount(container, { applySettings, databaseReplaced }) {
     };
     try {
       const saved = await api.updateSettings({ settings });
-      applySettings(saved);
+      await applySettings(saved);
       toast(t('settings.saved'));
       document.querySelector('[data-testid="settings-save"]')?.focus();
     } catch (error) {
@@ -91,7 +91,7 @@ export function mount(container, { applySettings, databaseReplaced }) {
         const catalog = await api.importCatalog({ json: String(reader.result) });
         state.catalog = catalog;
         state.info = { ...state.info, catalog_version: catalog.version };
-        applySettings(state.settings);
+        await applySettings(state.settings);
         toast(t('settings.catalogImported', { version: catalog.version }));
       } catch (error) {
         catalogError.hidden = false;

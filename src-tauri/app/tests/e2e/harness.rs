@@ -323,6 +323,17 @@ impl App {
         }
     }
 
+    /// Quits the app, keeping its files, and starts it again on them under a new session (a
+    /// merchant closing the window and opening the app again); waits for `ready_testid`.
+    pub async fn relaunch(&mut self, ready_testid: &str) {
+        self.quit_keeping_files().await;
+        self.stop_driver();
+        if let Err(error) = self.launch().await {
+            panic!("the app did not start again under tauri-driver: {error}");
+        }
+        self.wait_testid(ready_testid).await;
+    }
+
     /// Ends the session (the app quits) and stops tauri-driver and the bus.
     pub async fn stop(mut self) {
         if let Some(driver) = self.driver.take() {
