@@ -11,6 +11,7 @@ import { createExpiryField } from './expiryField.js';
 import { createCompositionEditor } from './compositionEditor.js';
 import { confirmDialog } from './modal.js';
 import { openSecretDialog } from './secretDialog.js';
+import { place } from '../listQuery.js';
 
 const STEP_OF_FIELD = { name: 1, description: 1, expiry: 1, composition: 2, phone: 3 };
 const MAX_DESCRIPTION = 1000;
@@ -275,6 +276,8 @@ export function mount(container, { navigate }) {
           numbers: pending.map((n) => ({ country: n.country, phone: n.number })),
         },
       });
+      // The list opens at its top after a create, not where the merchant left it.
+      place.key = '';
       openSecretDialog(result.token, result.secret, { onDone: () => navigate('#/tokens') });
     } catch (error) {
       showServerError(error);

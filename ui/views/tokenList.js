@@ -9,7 +9,7 @@ import { statusBadge, errorText } from '../format.js';
 import { flag, flagSource, countryName } from '../state.js';
 import { markPhase, reportListRendered } from '../ready.js';
 import { lazy, withModule } from '../lazy.js';
-import { PAGE_SIZE, query, pageQuery } from '../listQuery.js';
+import { PAGE_SIZE, query, pageQuery, place, pageKey } from '../listQuery.js';
 
 // The dialogs of a row's buttons, loaded after the first page is painted (or on a first click).
 const compositionModal = lazy(() => import('./compositionModal.js'));
@@ -66,6 +66,10 @@ export function mount(container, { navigate }) {
   const lastPage = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-last', title: t('list.last'), 'aria-label': t('list.last'), onClick: () => jump(true) },
     icon('chevronsRight'));
   let shownTotal = 0;
+  // The page on screen (pageKey), and where the table is scrolled when it is first shown: where the
+  // merchant left this same page, else its top.
+  let shownKey = '';
+  let openAt = 0;
   const errorBox = h('div', { class: 'alert alert-error', role: 'alert', testid: 'list-error', hidden: true });
   const tableArea = h('div', { class: 'table-area' });
 
@@ -155,9 +159,11 @@ export function mount(container, { navigate }) {
   /** The rows in view, with the overscan, as [from, to). */
   function inView() {
     // Before the table is on screen its box has no height yet: the window's height less the page
-    // around the table bounds it (the `.table-scroll` max-height in styles.css).
-    const height = scroller.isConnected ? scroller.clientHeight : window.innerHeight - AROUND_TABLE;
-    const top = scroller.scrollTop;
+    // around the table bounds it (the `.table-scroll` max-height in styles.css), and its scroll
+    // position is the one it will be given (`openAt`).
+    const shown = scroller.isConnected;
+    const height = shown ? scroller.clientHeight : window.innerHeight - AROUND_TABLE;
+    const top = shown ? scroller.scrollTop : openAt;
     return [Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN), Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN];
   }
 
@@ -208,8 +214,9 @@ export function mount(container, { navigate }) {
     clearTimeout(busyTimer);
     busyTimer = setTimeout(() => tableArea.setAttribute('aria-busy', 'true'), BUSY_DELAY_MS);
     let result;
+    const asked = pageQuery();
     try {
-      result = await api.listTokens({ query: pageQuery() });
+      result = await api.listTokens({ query: asked });
     } catch (error) {
       if (!alive || seq !== requestSeq) return;
       notBusy();
@@ -224,6 +231,7 @@ export function mount(container, { navigate }) {
     // A revoke on the last row of the last page leaves an empty page: step back one.
     if (result.items.length === 0 && result.total > 0 && query.offset > 0) {
       query.offset = Math.max(0, Math.floor((result.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+      openAt = 0;
       load();
       return;
     }
@@ -238,7 +246,10 @@ export function mount(container, { navigate }) {
       }
       if (!alive || seq !== requestSeq) return;
     }
+    shownKey = pageKey(asked);
     render(result, revokedOnly);
+    // Only the first page shown opens where the merchant left it.
+    openAt = 0;
     reportListRendered();
   }
 
@@ -288,11 +299,23 @@ export function mount(container, { navigate }) {
       replaceChildren(tableArea,
         scroller,
         h('div', { class: 'pager' }, range, h('div', { class: 'pager-buttons' }, firstPage, prev, next, lastPage)));
+      // The rows in view at this position are written (inView above). Past the end of a page
+      // that has become shorter, the browser stops at its end, and the scroll writes what it shows.
+      if (openAt > 0) scroller.scrollTop = openAt;
     }
   }
 
+  // Opened on the page the merchant left (back from a token's details), the list shows it where
+  // it was; a page the merchant changed since (sorted, searched, created a token) opens at its top.
+  if (place.key === pageKey(pageQuery())) openAt = place.top;
   load();
-  return () => { alive = false; fillSeq++; clearTimeout(busyTimer); };
+  return () => {
+    alive = false;
+    fillSeq++;
+    clearTimeout(busyTimer);
+    place.key = tableArea.contains(table) ? shownKey : '';
+    place.top = place.key ? scroller.scrollTop : 0;
+  };
 }
 
 function buildTable(tbody, onSort) {

@@ -316,6 +316,91 @@ async fn rows_scrolled_into_view_are_written_before_they_are_painted(app: &App, 
     run(app, "document.querySelector('.table-scroll').scrollTop = 0; requestAnimationFrame(() => done({}));", vec![]).await;
 }
 
+/// Scrolled down the first page, the merchant opens a token in view and comes back through the
+/// sidebar: the list is scrolled where it was, and the rows in view hold their tokens when the
+/// frame that shows them is painted.
+async fn coming_back_shows_the_list_where_it_was_left(app: &App, first_page: &[String]) {
+    let result = run(
+        app,
+        "const inView = () => {
+           const view = document.querySelector('.table-scroll').getBoundingClientRect();
+           return rows().filter((row) => {
+             const box = row.getBoundingClientRect();
+             return box.bottom > view.top + 1 && box.top < view.bottom - 1;
+           }).map((row) => ({ index: rows().indexOf(row), id: row.dataset.tokenId || null }));
+         };
+         document.querySelector('.table-scroll').scrollTop = 20 * 56 + 10;
+         new Promise((frame) => requestAnimationFrame(frame)).then(written).then(() => {
+           const left = { top: document.querySelector('.table-scroll').scrollTop, rows: inView() };
+           const link = rows()[left.rows[1].index].querySelector('[data-testid=\"cell-name\"]');
+           const name = link.textContent;
+           link.click();
+           return until(() => testid('detail-name') && testid('detail-name').textContent === name)
+             .then(frames)
+             .then(() => {
+               testid('nav-tokens').click();
+               return until(() => rows().length > 0 && range() !== '');
+             })
+             .then(painted)
+             .then(() => done({ left, back: { top: document.querySelector('.table-scroll').scrollTop, rows: inView() } }));
+         }).catch(fail);",
+        vec![],
+    )
+    .await;
+    let left = &result["left"];
+    let back = &result["back"];
+    assert!(
+        left["top"].as_f64().unwrap_or_default() > 1000.0,
+        "the list was scrolled down before leaving: {result}"
+    );
+    assert_eq!(
+        back["top"], left["top"],
+        "the list is scrolled where it was left"
+    );
+    assert_eq!(
+        back["rows"], left["rows"],
+        "the same rows are in view, each holding its token when painted"
+    );
+    let rows = left["rows"].as_array().ctx_opt("the rows in view");
+    assert!(rows.len() >= IN_VIEW, "a view of rows: {result}");
+    for row in rows {
+        let index = usize::try_from(row["index"].as_u64().ctx_opt("a row index")).ctx("an index");
+        assert_eq!(
+            row["id"].as_str(),
+            Some(first_page[index].as_str()),
+            "row {index} of the first page"
+        );
+    }
+}
+
+/// After a token is created the list opens at its top, where the new token is, even though the
+/// merchant had left it scrolled down (the previous check).
+async fn after_a_create_the_list_opens_at_its_top(app: &App) {
+    let scrolled = run(
+        app,
+        "done({ top: document.querySelector('.table-scroll').scrollTop });",
+        vec![],
+    )
+    .await;
+    assert!(
+        scrolled["top"].as_f64().unwrap_or_default() > 1000.0,
+        "the list is scrolled down before the create: {scrolled}"
+    );
+    crate::flows::create_token(app, &crate::flows::simple("scale-newest")).await;
+    let result = run(
+        app,
+        "until(() => rows().length > 0 && names()[0] === 'scale-newest').then(painted)
+           .then(() => done({ top: document.querySelector('.table-scroll').scrollTop, first: names()[0] }), fail);",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        result["top"].as_f64(),
+        Some(0.0),
+        "the list opens at its top after a create: {result}"
+    );
+}
+
 fn seed_database(db: &Path) {
     seed::seed(&seed::Options {
         db: db.to_path_buf(),
@@ -529,6 +614,9 @@ async fn the_list_stays_fast_with_10000_tokens() {
     let ipc = ms(&run(&app, IPC_SCRIPT, vec![json!(0), json!(null)]).await);
     let ipc_last = ms(&run(&app, IPC_SCRIPT, vec![json!(last_offset), json!(null)]).await);
     let ipc_search = ms(&run(&app, IPC_SCRIPT, vec![json!(0), json!(fragments[0])]).await);
+
+    coming_back_shows_the_list_where_it_was_left(&app, &first_page).await;
+    after_a_create_the_list_opens_at_its_top(&app).await;
 
     let walk_step = median(steps.clone());
     let walk_paint = median(steps_paint.clone());
