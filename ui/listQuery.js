@@ -1,6 +1,7 @@
 // The page of the token list on screen: its filter, search, sort and place, kept across
-// navigation so coming back from a token shows the same page, scrolled where it was. main.js asks for this page at the
-// start, and the list view asks for it on every load, so the two requests are the same query.
+// navigation so coming back from a token shows the same page, scrolled where it was. main.js asks
+// for this page at the start, and the list view asks for it on every load, so the two requests are
+// the same query.
 export const PAGE_SIZE = 50;
 
 export const query = { status: 'current', search: '', sort: 'created_at', descending: true, offset: 0 };
@@ -24,4 +25,4 @@ export function pageQuery() {
 export const place = { key: '', top: 0 };
 
 /** Names the page a query asks for, to tell whether a kept scroll position belongs to it. */
-export const pageKey = (pageQuery) => JSON.stringify(pageQuery);
+export const pageKey = (asked) => JSON.stringify(asked);
