@@ -54,7 +54,13 @@ export function mount(container, { navigate }) {
   let left = 0;
   let fillSeq = 0;
   let toTop = false;
-  scroller.addEventListener('scroll', () => fillRange(...inView()), { passive: true });
+  // Where the table is scrolled, as its scroll events report it: the list keeps it when it is left
+  // (`place`) without reading scrollTop then, which would lay the list out again just before it goes.
+  let scrolledTo = 0;
+  scroller.addEventListener('scroll', () => {
+    scrolledTo = scroller.scrollTop;
+    fillRange(...inView());
+  }, { passive: true });
   const range = h('span', { class: 'pager-range', testid: 'list-range', 'aria-live': 'polite' });
   const prev = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-prev', onClick: () => page(-1) },
     icon('chevronLeft'), t('list.previous'));
@@ -281,6 +287,7 @@ export function mount(container, { navigate }) {
     if (toTop) {
       toTop = false;
       scroller.scrollTop = 0;
+      scrolledTo = 0;
     }
     pending = items.slice();
     left = items.length;
@@ -301,7 +308,10 @@ export function mount(container, { navigate }) {
         h('div', { class: 'pager' }, range, h('div', { class: 'pager-buttons' }, firstPage, prev, next, lastPage)));
       // The rows in view at this position are written (inView above). Past the end of a page
       // that has become shorter, the browser stops at its end, and the scroll writes what it shows.
-      if (openAt > 0) scroller.scrollTop = openAt;
+      if (openAt > 0) {
+        scroller.scrollTop = openAt;
+        scrolledTo = scroller.scrollTop;
+      }
     }
   }
 
@@ -314,7 +324,7 @@ export function mount(container, { navigate }) {
     fillSeq++;
     clearTimeout(busyTimer);
     place.key = tableArea.contains(table) ? shownKey : '';
-    place.top = place.key ? scroller.scrollTop : 0;
+    place.top = place.key ? scrolledTo : 0;
   };
 }
 
