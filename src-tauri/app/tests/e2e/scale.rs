@@ -373,24 +373,32 @@ async fn coming_back_shows_the_list_where_it_was_left(app: &App, first_page: &[S
     }
 }
 
-/// After a token is created the list opens at its top, where the new token is, even though the
-/// merchant had left it scrolled down (the previous check).
+/// After a token is created the list opens on its first page, at its top, where the new token is,
+/// even though the merchant had left it on the second page, scrolled down.
 async fn after_a_create_the_list_opens_at_its_top(app: &App) {
-    let scrolled = run(
+    let left = run(
         app,
-        "done({ top: document.querySelector('.table-scroll').scrollTop });",
+        "const before = range();
+         testid('list-next').click();
+         until(() => range() !== before).then(written).then(() => {
+           document.querySelector('.table-scroll').scrollTop = 20 * 56 + 10;
+           return new Promise((frame) => requestAnimationFrame(frame));
+         }).then(() => done({ top: document.querySelector('.table-scroll').scrollTop, range: range() }), fail);",
         vec![],
     )
     .await;
     assert!(
-        scrolled["top"].as_f64().unwrap_or_default() > 1000.0,
-        "the list is scrolled down before the create: {scrolled}"
+        left["top"].as_f64().unwrap_or_default() > 1000.0
+            && left["range"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("51–100 ")),
+        "the list is on its second page, scrolled down, before the create: {left}"
     );
     crate::flows::create_token(app, &crate::flows::simple("scale-newest")).await;
     let result = run(
         app,
-        "until(() => rows().length > 0 && names()[0] === 'scale-newest').then(painted)
-           .then(() => done({ top: document.querySelector('.table-scroll').scrollTop, first: names()[0] }), fail);",
+        "until(() => rows().length > 0 && range() !== '').then(painted)
+           .then(() => done({ top: document.querySelector('.table-scroll').scrollTop, first: names()[0], range: range() }), fail);",
         vec![],
     )
     .await;
@@ -398,6 +406,17 @@ async fn after_a_create_the_list_opens_at_its_top(app: &App) {
         result["top"].as_f64(),
         Some(0.0),
         "the list opens at its top after a create: {result}"
+    );
+    assert!(
+        result["range"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("1–50 ")),
+        "the list opens on its first page after a create: {result}"
+    );
+    assert_eq!(
+        result["first"].as_str(),
+        Some("scale-newest"),
+        "the new token is the first row (newest first): {result}"
     );
 }
 
