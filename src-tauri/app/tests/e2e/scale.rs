@@ -60,6 +60,16 @@ const visible = () => {
   const row = first.getBoundingClientRect();
   return Math.max(0, Math.ceil((box.bottom - 1 - row.top) / row.height));
 };
+// The rows the table's box shows now, wherever it is scrolled (at least a pixel of each).
+const rowsInView = () => {
+  const view = document.querySelector('.table-scroll').getBoundingClientRect();
+  return rows().filter((row) => {
+    const box = row.getBoundingClientRect();
+    return box.bottom > view.top + 1 && box.top < view.bottom - 1;
+  });
+};
+// A scroll position well down the first page (row 20 at the top of the box).
+const SCROLLED_DOWN = 20 * 56 + 10;
 const measure = (act, cond) => {
   const start = performance.now();
   act();
@@ -274,12 +284,7 @@ async fn rows_scrolled_into_view_are_written_before_they_are_painted(app: &App, 
            const wasBusy = busy();
            scroller.scrollTop = scroller.scrollHeight;
            requestAnimationFrame(() => {
-             const view = scroller.getBoundingClientRect();
-             const inView = rows().filter((row) => {
-               const box = row.getBoundingClientRect();
-               return box.bottom > view.top + 1 && box.top < view.bottom - 1;
-             });
-             const shown = { wasBusy, stillBusy: busy(), inView: inView.map((row) => row.dataset.tokenId), last: rows().length };
+             const shown = { wasBusy, stillBusy: busy(), inView: rowsInView().map((row) => row.dataset.tokenId), last: rows().length };
              written().then(() => done({ ...shown, ids: ids() }));
            });
          });",
@@ -322,14 +327,8 @@ async fn rows_scrolled_into_view_are_written_before_they_are_painted(app: &App, 
 async fn coming_back_shows_the_list_where_it_was_left(app: &App, first_page: &[String]) {
     let result = run(
         app,
-        "const inView = () => {
-           const view = document.querySelector('.table-scroll').getBoundingClientRect();
-           return rows().filter((row) => {
-             const box = row.getBoundingClientRect();
-             return box.bottom > view.top + 1 && box.top < view.bottom - 1;
-           }).map((row) => ({ index: rows().indexOf(row), id: row.dataset.tokenId || null }));
-         };
-         document.querySelector('.table-scroll').scrollTop = 20 * 56 + 10;
+        "const inView = () => rowsInView().map((row) => ({ index: rows().indexOf(row), id: row.dataset.tokenId || null }));
+         document.querySelector('.table-scroll').scrollTop = SCROLLED_DOWN;
          new Promise((frame) => requestAnimationFrame(frame)).then(written).then(() => {
            const left = { top: document.querySelector('.table-scroll').scrollTop, rows: inView() };
            const link = rows()[left.rows[1].index].querySelector('[data-testid=\"cell-name\"]');
@@ -381,7 +380,7 @@ async fn after_a_create_the_list_opens_at_its_top(app: &App) {
         "const before = range();
          testid('list-next').click();
          until(() => range() !== before).then(written).then(() => {
-           document.querySelector('.table-scroll').scrollTop = 20 * 56 + 10;
+           document.querySelector('.table-scroll').scrollTop = SCROLLED_DOWN;
            return new Promise((frame) => requestAnimationFrame(frame));
          }).then(() => done({ top: document.querySelector('.table-scroll').scrollTop, range: range() }), fail);",
         vec![],
