@@ -73,6 +73,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
 
 /// Starts the app and blocks until it exits.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    warm_up_catalog();
     let app = tauri::Builder::default()
         // First, so a second launch hands over to the first one before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -114,6 +115,25 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     Ok(())
+}
+
+/// Builds the embedded catalog on a thread of its own while the main thread starts GTK and the
+/// window. Validating it decodes the phone-number library's metadata, about 150 ms of CPU here;
+/// the database thread used to pay it after `setup`, on the second core the web process needs while
+/// it starts. Done first, it runs while that core is idle. The catalog is built once per process
+/// (`Catalog::embedded` keeps it), and an imported catalog is still validated by the database
+/// thread, with the metadata already decoded.
+fn warm_up_catalog() {
+    let spawned = std::thread::Builder::new()
+        .name("catalog".into())
+        .spawn(|| {
+            clapay_core::Catalog::embedded();
+        });
+    if let Err(error) = spawned {
+        // Not fatal: the database thread builds the catalog when it needs it. The log plugin is not
+        // set up yet, so this goes to stderr.
+        eprintln!("could not start the catalog thread: {error}");
+    }
 }
 
 /// Logs to stdout and to the app log dir at `info`: nothing below that level, where libraries
