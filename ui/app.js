@@ -149,9 +149,9 @@ function show(current, view) {
 
 /**
  * Called by main.js once this module and everything it imports are evaluated, with the start
- * calls main.js sent while they loaded.
+ * calls main.js sent while they loaded, and the shipped faces it is adding (fonts.js).
  */
-export async function start(startCalls) {
+export async function start(startCalls, faces) {
   markPhase('modules');
   try {
     // The page would only wait for the answers: spend that time on the date formats (the OS
@@ -159,6 +159,8 @@ export async function start(startCalls) {
     prepareFormats(navigator.language);
     const [info, settings, catalog] = await startCalls;
     markPhase('calls');
+    // Text styled before the faces are in would ask the system for fonts, then be styled again.
+    await faces;
     state.info = info;
     state.settings = settings;
     state.catalog = catalog;

@@ -4,10 +4,14 @@
 import * as api from './api.js';
 import { markPhase } from './ready.js';
 import { pageQuery } from './listQuery.js';
+import { addShippedFaces } from './fonts.js';
 
-// The webview on Linux is WebKitGTK: styles.css gives it font stacks without the families it can
-// never find there (each one costs fontconfig lookups at the first paint). Set before any text.
-if (navigator.userAgent.includes('Linux')) document.documentElement.dataset.platform = 'linux';
+// The webview on Linux is WebKitGTK: styles.css gives it font stacks that start with the faces the
+// app ships (fonts.js), then the families Linux systems have. Set before any text. The faces load
+// with the start calls, and the shell draws once both are there.
+const linux = navigator.userAgent.includes('Linux');
+if (linux) document.documentElement.dataset.platform = 'linux';
+const faces = linux ? addShippedFaces() : Promise.resolve(false);
 
 markPhase('boot');
 // The app opens on the list (no route in the address): its first page is asked for now, with the
@@ -20,4 +24,4 @@ if (navigator.language.toLowerCase().startsWith('fr')) import('./i18n/fr.js').ca
 // A failure is shown by the shell once it has loaded.
 startCalls.catch(() => {});
 
-import('./app.js').then((app) => app.start(startCalls));
+import('./app.js').then((app) => app.start(startCalls, faces));

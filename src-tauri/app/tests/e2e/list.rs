@@ -34,6 +34,7 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         )
         .ctx("read the token");
 
+    the_text_uses_the_shipped_faces(&app).await;
     let row = flows::row_of(&app, SHOP.name).await;
     assert_eq!(
         flows::cell(&row, "cell-hint").await,
@@ -140,6 +141,46 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         .await;
     assert_eq!(cards.len(), 2, "one card per country");
     app.stop().await;
+}
+
+/// On Linux the page's text comes from the faces the app ships (ui/fonts.js), not from a system
+/// font lookup per size and weight: the three faces are loaded, and the list's name and hint name
+/// them first. Without `connect-src 'self'` in the CSP the page cannot read the files, and the set
+/// of faces is empty.
+async fn the_text_uses_the_shipped_faces(app: &App) {
+    let fonts = app
+        .driver()
+        .execute(
+            "const faces = [...document.fonts]
+               .map((face) => `${face.family.replace(/\"/g, '')} ${face.weight} ${face.status}`)
+               .sort();
+             const family = (testid) =>
+               getComputedStyle(document.querySelector(`[data-testid=\"${testid}\"]`)).fontFamily;
+             return {
+               platform: document.documentElement.dataset.platform ?? null,
+               faces,
+               name: family('cell-name'),
+               hint: family('cell-hint'),
+             };",
+            Vec::new(),
+        )
+        .await
+        .ctx("reading the page's fonts")
+        .json()
+        .clone();
+    assert_eq!(fonts["platform"], "linux", "WebKitGTK is marked: {fonts}");
+    assert_eq!(
+        fonts["faces"],
+        serde_json::json!(["Arimo 400 loaded", "Arimo 700 loaded", "Cousine 400 loaded"]),
+        "the shipped faces are loaded: {fonts}"
+    );
+    for (what, family) in [("name", "Arimo"), ("hint", "Cousine")] {
+        let stack = fonts[what].as_str().unwrap_or_default();
+        assert!(
+            stack.trim_start_matches('"').starts_with(family),
+            "the {what} is set in {family} first: {fonts}"
+        );
+    }
 }
 
 /// What the list's columns look like in the window: the table's overflow and each header's width.
