@@ -144,8 +144,8 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
 }
 
 /// On Linux the page's text comes from the faces the app ships (ui/fonts.js), not from a system
-/// font lookup per size and weight: the three faces are loaded, and the list's name and hint name
-/// them first. Without `connect-src 'self'` in the CSP the page cannot read the files, and the set
+/// font lookup per size and weight: the three faces are loaded, and every element of the screen,
+/// the list's name and hint among them, names one of them first. Without `connect-src 'self'` in the CSP the page cannot read the files, and the set
 /// of faces is empty.
 async fn the_text_uses_the_shipped_faces(app: &App) {
     let fonts = app
@@ -161,6 +161,9 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
                faces,
                name: family('cell-name'),
                hint: family('cell-hint'),
+               others: [...document.querySelectorAll('#app *')]
+                 .filter((element) => !/^.?(Arimo|Cousine)/.test(getComputedStyle(element).fontFamily))
+                 .map((element) => `${element.tagName} ${element.getAttribute('class')}: ${getComputedStyle(element).fontFamily}`),
              };",
             Vec::new(),
         )
@@ -173,6 +176,12 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
         fonts["faces"],
         serde_json::json!(["Arimo 400 loaded", "Arimo 700 loaded", "Cousine 400 loaded"]),
         "the shipped faces are loaded: {fonts}"
+    );
+    assert_eq!(
+        fonts["others"],
+        serde_json::json!([]),
+        "every element of the screen names a shipped face first (a form control left to the \
+         browser's font costs a system font lookup): {fonts}"
     );
     for (what, family) in [("name", "Arimo"), ("hint", "Cousine")] {
         let stack = fonts[what].as_str().unwrap_or_default();
