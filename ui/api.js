@@ -25,8 +25,18 @@ async function call(command, args) {
   }
 }
 
-export const appInfo = () => call('app_info');
-export const getCatalog = () => call('get_catalog');
+// The start calls index.html sent before any script loaded (window.__clapayStart): each answer is
+// taken once, by the first call of its command; later calls ask again.
+function sentAtStart(command) {
+  const sent = window.__clapayStart;
+  const answer = sent && sent[command];
+  if (!answer) return null;
+  sent[command] = null;
+  return answer.catch((raw) => { throw normaliseError(raw); });
+}
+
+export const appInfo = () => sentAtStart('app_info') ?? call('app_info');
+export const getCatalog = () => sentAtStart('get_catalog') ?? call('get_catalog');
 export const importCatalog = ({ json }) => call('import_catalog', { json });
 // A page of the list asked for ahead (by main.js with the other start calls, by the list view
 // before it builds itself); the list view's next request takes this answer when it asks for the
@@ -35,6 +45,16 @@ let earlyListPage = null;
 export function prefetchListTokens({ query }) {
   const key = JSON.stringify(query);
   if (earlyListPage && earlyListPage.key === key) return;
+  const sent = window.__clapayStart;
+  if (sent && sent.list) {
+    const list = sent.list;
+    sent.list = null;
+    if (list.key === key) {
+      earlyListPage = { key, answer: list.answer.catch((raw) => { throw normaliseError(raw); }) };
+      earlyListPage.answer.catch(() => {});
+      return;
+    }
+  }
   earlyListPage = { key, answer: call('list_tokens', { query }) };
   // A failure is reported to the list view when it takes the answer, not here.
   earlyListPage.answer.catch(() => {});
@@ -60,7 +80,7 @@ export const setNumberEnabled = ({ id, number, enabled }) =>
   call('set_number_enabled', { id, number, enabled });
 export const removeNumber = ({ id, number }) => call('remove_number', { id, number });
 export const authorize = ({ request }) => call('authorize', { request });
-export const getSettings = () => call('get_settings');
+export const getSettings = () => sentAtStart('get_settings') ?? call('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });
 export const uiReady = ({ millis, phases = null }) => call('ui_ready', { millis, phases });
 export const integrityCheck = () => call('integrity_check');

@@ -74,6 +74,18 @@ for (const module of sources('')) {
   if (!start.reached.has(module) && !later.reached.has(module)) failures.push(`never imported: ${module}`);
 }
 
+// index.html sends the list's first page with the start calls (before any module loads), and
+// api.js takes that answer only for the same query: it must be the one listQuery.js asks first.
+{
+  const sent = html.match(/const query = (\{[^\n]*\});/);
+  const listQuery = readFileSync(join(ui, 'listQuery.js'), 'utf8');
+  const { pageQuery } = await import(`data:text/javascript,${encodeURIComponent(listQuery)}`);
+  if (!sent) failures.push('index.html sends no list query with the start calls');
+  else if (JSON.stringify(JSON.parse(sent[1])) !== JSON.stringify(pageQuery())) {
+    failures.push(`index.html sends ${sent[1]}, but the list first asks for ${JSON.stringify(pageQuery())}`);
+  }
+}
+
 for (const failure of failures) console.log(failure);
 console.log(`${start.reached.size} start modules (${preloaded.size} preloaded), ${lazy.length} lazy ones, ${later.reached.size - [...later.reached].filter((m) => start.reached.has(m)).length} loaded after the first paint`);
 console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);

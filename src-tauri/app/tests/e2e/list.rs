@@ -35,6 +35,7 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         .ctx("read the token");
 
     the_text_uses_the_shipped_faces(&app).await;
+    the_page_is_the_bundle_and_took_the_start_calls_sent_early(&app).await;
     let row = flows::row_of(&app, SHOP.name).await;
     assert_eq!(
         flows::cell(&row, "cell-hint").await,
@@ -190,6 +191,39 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
             "the {what} is set in {family} first: {fonts}"
         );
     }
+}
+
+/// The build bundles ui/'s modules (src-tauri/bundle): the page loads one script and no module
+/// preload. index.html's inline script sent the start calls and the first page before that script
+/// loaded, and api.js took every answer (an entry is emptied when taken). If the CSP refused the
+/// inline script, `sent` is null: the page still works, a little later, and this fails.
+async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
+    let page = app
+        .driver()
+        .execute(
+            "const sent = window.__clapayStart;
+             return {
+               scripts: [...document.scripts].filter((s) => s.src).map((s) => s.src.split('/').pop()),
+               preloads: document.querySelectorAll('link[rel=modulepreload]').length,
+               sent: sent ? Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v === null ? 'taken' : 'left'])) : null,
+             };",
+            Vec::new(),
+        )
+        .await
+        .ctx("reading the page's scripts")
+        .json()
+        .clone();
+    assert_eq!(
+        page["scripts"],
+        serde_json::json!(["bundle.js"]),
+        "one script: {page}"
+    );
+    assert_eq!(page["preloads"], 0, "nothing to preload: {page}");
+    assert_eq!(
+        page["sent"],
+        serde_json::json!({"app_info": "taken", "get_settings": "taken", "get_catalog": "taken", "list": "taken"}),
+        "the start calls index.html sent were all taken: {page}"
+    );
 }
 
 /// What the list's columns look like in the window: the table's overflow and each header's width.
