@@ -67,7 +67,8 @@ function sources(dir) {
   return readdirSync(join(ui, dir)).flatMap((name) => {
     const path = dir ? `${dir}/${name}` : name;
     if (statSync(join(ui, path)).isDirectory()) return sources(path);
-    return path.endsWith('.js') ? [path] : [];
+    // A worker's script (*.worker.js) is started with new Worker(), not imported.
+    return path.endsWith('.js') && !path.endsWith('.worker.js') ? [path] : [];
   });
 }
 for (const module of sources('')) {

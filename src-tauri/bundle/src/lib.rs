@@ -26,6 +26,9 @@ pub const ENTRY: &str = "main.js";
 /// The file the bundle is written to, next to `index.html`.
 pub const BUNDLE: &str = "bundle.js";
 
+/// How a worker's script ends: a classic script that runs on its own thread, copied as it is.
+pub const WORKER_SUFFIX: &str = ".worker.js";
+
 /// Names the bundle's own code uses; a module may not use them.
 const RESERVED: &str = "__ui_";
 
@@ -84,7 +87,7 @@ pub struct Dist {
 
 /// Reads `ui/` and writes the page to `out` (emptied first): `index.html` loading the bundle
 /// instead of `main.js` and without the module preloads, the bundle, and every file of `ui/` that
-/// is not a JavaScript module, as it is.
+/// is not a JavaScript module, as it is (worker scripts, `*.worker.js`, among them).
 pub fn write_dist(ui: &Path, out: &Path) -> Result<Dist, BundleError> {
     let io = |path: &Path, what: &str, e: std::io::Error| {
         error("", 0, format!("cannot {what} {}: {e}", path.display()))
@@ -100,7 +103,8 @@ pub fn write_dist(ui: &Path, out: &Path) -> Result<Dist, BundleError> {
     fs::create_dir_all(out).map_err(|e| io(out, "create", e))?;
     let mut copied = Vec::new();
     for relative in files_under(ui).map_err(|e| io(ui, "list", e))? {
-        if relative == "index.html" || relative.ends_with(".js") {
+        let module = relative.ends_with(".js") && !relative.ends_with(WORKER_SUFFIX);
+        if relative == "index.html" || module {
             continue;
         }
         let target = out.join(&relative);
@@ -130,6 +134,13 @@ pub fn bundle(ui: &Path) -> Result<(String, Vec<String>), BundleError> {
     while let Some(path) = pending.pop() {
         if modules.contains_key(&path) {
             continue;
+        }
+        if path.ends_with(WORKER_SUFFIX) {
+            return Err(error(
+                &path,
+                0,
+                "a worker's script is not a module: start it with new Worker(), do not import it",
+            ));
         }
         let file = ui.join(&path);
         let source = fs::read_to_string(&file)

@@ -111,6 +111,7 @@ fn write_dist_copies_what_is_not_a_module() {
         ),
         ("main.js", "console.log('hi');\n"),
         ("unused.js", "export const x = 1;\n"),
+        ("views/warm.worker.js", "postMessage(1);\n"),
         ("styles.css", "body {}\n"),
         ("fonts/a.woff2", "bytes"),
     ]);
@@ -120,13 +121,22 @@ fn write_dist_copies_what_is_not_a_module() {
     fs::write(&stale, "stale").unwrap();
     let dist = write_dist(ui.path(), &out.path().join("dist")).unwrap();
     assert_eq!(dist.modules, ["main.js"]);
-    assert_eq!(dist.copied, ["fonts/a.woff2", "styles.css"]);
+    assert_eq!(
+        dist.copied,
+        ["fonts/a.woff2", "styles.css", "views/warm.worker.js"]
+    );
     let written = files_under(&out.path().join("dist")).unwrap();
     let mut written: Vec<&str> = written.iter().map(String::as_str).collect();
     written.sort_unstable();
     assert_eq!(
         written,
-        ["bundle.js", "fonts/a.woff2", "index.html", "styles.css"]
+        [
+            "bundle.js",
+            "fonts/a.woff2",
+            "index.html",
+            "styles.css",
+            "views/warm.worker.js"
+        ]
     );
 }
 
@@ -207,6 +217,13 @@ fn unsupported_forms_are_refused_with_the_file_and_line() {
         (
             &[("main.js", "import x from './missing.js';\n")],
             "ui/missing.js: cannot read",
+        ),
+        (
+            &[
+                ("main.js", "import './warm.worker.js';\n"),
+                ("warm.worker.js", "postMessage(1);\n"),
+            ],
+            "ui/warm.worker.js: a worker's script is not a module",
         ),
         (
             &[("main.js", "const __ui_req = 1;\n")],

@@ -195,8 +195,9 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
 
 /// The build bundles ui/'s modules (src-tauri/bundle): the page loads one script and no module
 /// preload. index.html's inline script sent the start calls and the first page before that script
-/// loaded, and api.js took every answer (an entry is emptied when taken). If the CSP refused the
-/// inline script, `sent` is null: the page still works, a little later, and this fails.
+/// loaded, and api.js took every answer (an entry is emptied when taken); the worker it started
+/// loaded ICU's data (`intl`). If the CSP refused the inline script, `sent` is null, and if it refused
+/// the worker, `intl` is missing: the page still works, a little later, and this fails.
 async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
     let page = app
         .driver()
@@ -205,7 +206,7 @@ async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
              return {
                scripts: [...document.scripts].filter((s) => s.src).map((s) => s.src.split('/').pop()),
                preloads: document.querySelectorAll('link[rel=modulepreload]').length,
-               sent: sent ? Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v === null ? 'taken' : 'left'])) : null,
+               sent: sent ? Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v === null ? 'taken' : typeof v === 'string' ? v : 'left'])) : null,
              };",
             Vec::new(),
         )
@@ -221,8 +222,8 @@ async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
     assert_eq!(page["preloads"], 0, "nothing to preload: {page}");
     assert_eq!(
         page["sent"],
-        serde_json::json!({"app_info": "taken", "get_settings": "taken", "get_catalog": "taken", "list": "taken"}),
-        "the start calls index.html sent were all taken: {page}"
+        serde_json::json!({"app_info": "taken", "get_settings": "taken", "get_catalog": "taken", "list": "taken", "intl": "warm"}),
+        "the start calls index.html sent were all taken, and the worker warmed ICU: {page}"
     );
 }
 
