@@ -572,12 +572,15 @@ impl App {
         }
     }
 
-    /// Waits for two animation frames, so a screenshot shows the DOM as it is now.
+    /// Waits for the page's animations to end (a dialog fades and rises in over 0.14 s), then two
+    /// animation frames, so a screenshot shows the DOM as it is now. Without the first wait, a busy
+    /// machine caught dialogs half faded in.
     pub async fn settle(&self) {
         self.driver()
             .execute_async(
                 "const done = arguments[arguments.length - 1]; \
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                 Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))).then(() => \
+                   requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
                 Vec::new(),
             )
             .await

@@ -3,7 +3,7 @@
 //!
 //! The app starts on a fresh temp database; a few realistic tokens are created through the app's
 //! own commands (`window.__TAURI__.core.invoke`, as the UI does), then each screen is opened by
-//! clicking, two animation frames are awaited, and the WebDriver screenshot is written as
+//! clicking, its animations and then two animation frames are awaited, and the WebDriver screenshot is written as
 //! `<nn>-<screen>-<theme>.png` in $SCREENSHOTS_DIR.
 
 #[allow(dead_code)]
