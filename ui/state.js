@@ -9,6 +9,8 @@ export const state = {
   info: { version: '', db_path: '', catalog_version: '', locale: 'en' },
 };
 
+// The countries with a flag picture: ui/flags/<iso>.png, rendered from icons/flags/<iso>.svg by
+// scripts/flags.sh (make ui-check checks each one is there).
 const FLAGS = new Set(['CI', 'SN', 'ML', 'BF', 'BJ', 'TG', 'CM', 'GN', 'NE', 'CG', 'GA', 'GH', 'KE']);
 
 export const findCountry = (iso) => state.catalog.countries.find((c) => c.iso === iso) || null;
@@ -55,7 +57,7 @@ export function methodOrder(code) {
 
 /** The flag picture of a country, or null for a country the app has no picture of. */
 export const flagSource = (iso) =>
-  FLAGS.has(iso) ? new URL(`./flags/${iso.toLowerCase()}.svg`, import.meta.url).href : null;
+  FLAGS.has(iso) ? new URL(`./flags/${iso.toLowerCase()}.png`, import.meta.url).href : null;
 
 export function flag(iso) {
   const src = flagSource(iso);
