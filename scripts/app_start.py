@@ -2,10 +2,10 @@
 """Start time and memory of the app against a bare Tauri window (run by scripts/app-start.sh).
 
 usage: app_start.py APP_BINARY BARE_BINARY DB RUNS
-       app_start.py --compare APP_A APP_B DB RUNS
+       app_start.py --compare APP_A APP_B [APP_C ...] DB RUNS
 
-The second form compares two builds of the app (say, the same code with two versions of ui/), in
-alternating order, start and page time only: on this shared machine the load moves the figures by
+The second form compares builds of the app (say, the same code with two versions of ui/), in
+rotating order, start and page time only: on this shared machine the load moves the figures by
 up to a third within minutes, so only builds measured in alternation compare code.
 
 Needs an X display (the shell script runs it under xvfb-run) and dbus-daemon. For each run, each
@@ -187,11 +187,13 @@ def phase_medians(runs_phases):
     return ", ".join(f"{k} {v:.0f}" for k, v in sorted(median.items(), key=lambda item: item[1]))
 
 
-def compare(first, second, db, runs):
+def compare(binaries, db, runs):
     pattern = rb"ui-ready millis=(\d+)"
-    results = {first: [], second: []}
+    results = {binary: [] for binary in binaries}
     for run in range(runs):
-        for binary in ((first, second) if run % 2 == 0 else (second, first)):
+        # Each run starts with the next build, so none is always first (or last) after a pause.
+        shift = run % len(binaries)
+        for binary in binaries[shift:] + binaries[:shift]:
             start_ms, page_ms, _, phases = one_run(binary, pattern, db)
             results[binary].append((start_ms, page_ms, phases))
             print(f"run {run + 1} {binary}: start {start_ms:6.0f} ms (page {page_ms:5.0f} ms)", flush=True)
@@ -208,7 +210,7 @@ def compare(first, second, db, runs):
 
 def main():
     if sys.argv[1] == "--compare":
-        compare(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        compare(sys.argv[2:-2], sys.argv[-2], int(sys.argv[-1]))
         return
     app, bare, db, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     subjects = [("app", app, rb"ui-ready millis=(\d+)"), ("bare", bare, rb"bare-ready millis=(\d+)")]
