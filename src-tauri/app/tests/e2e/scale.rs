@@ -263,7 +263,7 @@ async fn assert_flags(app: &App, context: &str) {
         let expected: Vec<String> = countries
             .iter()
             .take(4)
-            .map(|iso| format!("{}.svg", iso.to_lowercase()))
+            .map(|iso| format!("{}.png", iso.to_lowercase()))
             .collect();
         assert_eq!(row["flags"], json!(expected), "{context}: flags of {id}");
         let more = (countries.len() > 4).then(|| format!("+{}", countries.len() - 4));
