@@ -25,18 +25,26 @@ async function call(command, args) {
   }
 }
 
-// The start calls index.html sent before any script loaded (window.__clapayStart): each answer is
-// taken once, by the first call of its command; later calls ask again.
-function sentAtStart(command) {
+// A failure of a call index.html sent, shaped as call() shapes its own.
+const shaped = (answer) => answer.catch((raw) => { throw normaliseError(raw); });
+
+// What index.html sent before any script loaded (window.__clapayStart) under `name`: taken once, by
+// the first call that asks for it; later calls ask again.
+function sentAtStart(name) {
   const sent = window.__clapayStart;
-  const answer = sent && sent[command];
-  if (!answer) return null;
-  sent[command] = null;
-  return answer.catch((raw) => { throw normaliseError(raw); });
+  const entry = sent && sent[name];
+  if (!entry) return null;
+  sent[name] = null;
+  return entry;
 }
 
-export const appInfo = () => sentAtStart('app_info') ?? call('app_info');
-export const getCatalog = () => sentAtStart('get_catalog') ?? call('get_catalog');
+function startCall(command) {
+  const answer = sentAtStart(command);
+  return answer ? shaped(answer) : call(command);
+}
+
+export const appInfo = () => startCall('app_info');
+export const getCatalog = () => startCall('get_catalog');
 export const importCatalog = ({ json }) => call('import_catalog', { json });
 // A page of the list asked for ahead (by main.js with the other start calls, by the list view
 // before it builds itself); the list view's next request takes this answer when it asks for the
@@ -45,17 +53,9 @@ let earlyListPage = null;
 export function prefetchListTokens({ query }) {
   const key = JSON.stringify(query);
   if (earlyListPage && earlyListPage.key === key) return;
-  const sent = window.__clapayStart;
-  if (sent && sent.list) {
-    const list = sent.list;
-    sent.list = null;
-    if (list.key === key) {
-      earlyListPage = { key, answer: list.answer.catch((raw) => { throw normaliseError(raw); }) };
-      earlyListPage.answer.catch(() => {});
-      return;
-    }
-  }
-  earlyListPage = { key, answer: call('list_tokens', { query }) };
+  const sent = sentAtStart('list');
+  const answer = sent && sent.key === key ? shaped(sent.answer) : call('list_tokens', { query });
+  earlyListPage = { key, answer };
   // A failure is reported to the list view when it takes the answer, not here.
   earlyListPage.answer.catch(() => {});
 }
@@ -80,7 +80,7 @@ export const setNumberEnabled = ({ id, number, enabled }) =>
   call('set_number_enabled', { id, number, enabled });
 export const removeNumber = ({ id, number }) => call('remove_number', { id, number });
 export const authorize = ({ request }) => call('authorize', { request });
-export const getSettings = () => sentAtStart('get_settings') ?? call('get_settings');
+export const getSettings = () => startCall('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });
 export const uiReady = ({ millis, phases = null }) => call('ui_ready', { millis, phases });
 export const integrityCheck = () => call('integrity_check');
