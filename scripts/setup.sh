@@ -11,7 +11,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # xclip/x11-utils: read the clipboard and list windows from the end-to-end tests; dbus: the session
   # bus the single-instance plugin uses; imagemagick: screenshots; sqlite3: inspecting databases.
   packages+=(xvfb xauth webkit2gtk-driver xclip x11-utils dbus dbus-x11 imagemagick sqlite3)
-  # Node runs the UI's translation check; any recent version will do.
+  # Node runs the UI checks (make ui-check) and the UI bundler's tests; any recent version will do.
   command -v node >/dev/null || packages+=(nodejs)
 fi
 
