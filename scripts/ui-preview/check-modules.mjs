@@ -3,7 +3,9 @@
 // the start calls) with everything app.js imports. The screens and dialogs that the list does not
 // show are imported with import('...') (lazy.js) and must stay out of the start: each module
 // preloaded is a request and a parse before the first paint, and a start module that is not
-// preloaded is fetched only once its importer is parsed.
+// preloaded is fetched only once its importer is parsed. The app's build reads the same links: the
+// modules they name go into its first script, the lazy ones into scripts fetched later
+// (src-tauri/bundle).
 // Run: node scripts/ui-preview/check-modules.mjs
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname, normalize, relative } from 'node:path';

@@ -1,13 +1,21 @@
-//! Bundles the UI's ES modules (`ui/`) into the page the app embeds.
+//! Bundles the UI's ES modules (`ui/`) into the scripts the app embeds.
 //!
 //! Why: WebKitGTK fetches each module through the app's custom protocol, one request, answer and
 //! parse each, and the first screen needs fifteen of them. Measured on release builds in
 //! alternation (BENCHMARKS.md, "App start"), one script instead takes about 12 ms off the page.
+//! That script holds only the first screen's modules: the other screens, parsed before the first
+//! paint for nothing, cost the page about 4-8 ms more, so they are scripts of their own, fetched
+//! when one of their modules is first asked for (after the first paint, `lazy.js` asks for all).
 //!
 //! How: each module becomes a function that runs its body once, on first use, and returns its
 //! exports; a static import becomes a call at the top of the importer, in the same order, and
 //! `import('...')` a promise of that call, so the modules evaluate in the order and at the moments
 //! they did as modules (the screens the list does not show still wait until they are asked for).
+//! The first script (`bundle.js`) holds `main.js` and the modules `index.html` preloads, the
+//! modules of the first screen (`scripts/ui-preview/check-modules.mjs` keeps that list exact), with
+//! everything they import. Every other module is in a script of its group: the modules linked to
+//! each other by static imports, which must be defined together. Such a script is an ES module that
+//! `bundle.js` imports, and it defines its modules in `bundle.js`'s table.
 //!
 //! The sources stay plain modules (the UI preview and `node --check` load them as they are). The
 //! bundler understands the forms the UI uses and refuses any other, with the file and line, rather
@@ -23,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 /// The module `index.html` loads, the root of the graph.
 pub const ENTRY: &str = "main.js";
-/// The file the bundle is written to, next to `index.html`.
+/// The first script, next to `index.html`: the first screen's modules, and what loads the others.
 pub const BUNDLE: &str = "bundle.js";
 
 /// How a worker's script ends: a classic script that runs on its own thread, copied as it is.
@@ -74,27 +82,35 @@ struct Module {
     dynamic: Vec<String>,
 }
 
+/// One script of the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// Its file name, next to `index.html`: [`BUNDLE`] for the first.
+    pub file: String,
+    /// The modules it defines, as paths relative to `ui/`, sorted.
+    pub modules: Vec<String>,
+    pub text: String,
+}
+
 /// What `write_dist` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dist {
-    /// The modules in the bundle, as paths relative to `ui/`, sorted.
-    pub modules: Vec<String>,
-    /// The size of the bundle in bytes.
-    pub bundle_bytes: usize,
+    /// The scripts written, the first one first.
+    pub scripts: Vec<Script>,
     /// The other files copied (styles, fonts, flags), relative to `ui/`, sorted.
     pub copied: Vec<String>,
 }
 
-/// Reads `ui/` and writes the page to `out` (emptied first): `index.html` loading the bundle
-/// instead of `main.js` and without the module preloads, the bundle, and every file of `ui/` that
+/// Reads `ui/` and writes the page to `out` (emptied first): `index.html` loading the first script
+/// instead of `main.js` and without the module preloads, the scripts, and every file of `ui/` that
 /// is not a JavaScript module, as it is (worker scripts, `*.worker.js`, among them).
 pub fn write_dist(ui: &Path, out: &Path) -> Result<Dist, BundleError> {
     let io = |path: &Path, what: &str, e: std::io::Error| {
         error("", 0, format!("cannot {what} {}: {e}", path.display()))
     };
-    let (script, modules) = bundle(ui)?;
     let html_path = ui.join("index.html");
     let html = fs::read_to_string(&html_path).map_err(|e| io(&html_path, "read", e))?;
+    let scripts = bundle(ui, &preloaded_modules(&html))?;
     let html = rewrite_html(&html)?;
 
     if out.exists() {
@@ -116,19 +132,29 @@ pub fn write_dist(ui: &Path, out: &Path) -> Result<Dist, BundleError> {
     }
     let html_out = out.join("index.html");
     fs::write(&html_out, html).map_err(|e| io(&html_out, "write", e))?;
-    let bundle_out = out.join(BUNDLE);
-    fs::write(&bundle_out, &script).map_err(|e| io(&bundle_out, "write", e))?;
+    for script in &scripts {
+        let target = out.join(&script.file);
+        fs::write(&target, &script.text).map_err(|e| io(&target, "write", e))?;
+    }
     copied.sort();
-    Ok(Dist {
-        modules,
-        bundle_bytes: script.len(),
-        copied,
-    })
+    Ok(Dist { scripts, copied })
 }
 
-/// The bundle of every module reachable from `main.js` (by static or dynamic imports), and the
-/// list of those modules.
-pub fn bundle(ui: &Path) -> Result<(String, Vec<String>), BundleError> {
+/// The modules `index.html` preloads (`<link rel="modulepreload" href="...">`): the first
+/// screen's, which go into the first script with `main.js`.
+pub fn preloaded_modules(html: &str) -> Vec<String> {
+    const LINK: &str = r#"<link rel="modulepreload" href=""#;
+    html.lines()
+        .filter_map(|line| line.trim_start().strip_prefix(LINK))
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.trim_start_matches("./").to_owned())
+        .collect()
+}
+
+/// The scripts of every module reachable from `main.js` (by static or dynamic imports): the first
+/// holds `main.js`, the modules of `start` and what they import; each of the others a group of
+/// the remaining modules linked by static imports.
+pub fn bundle(ui: &Path, start: &[String]) -> Result<Vec<Script>, BundleError> {
     let mut modules: BTreeMap<String, Module> = BTreeMap::new();
     let mut pending = vec![ENTRY.to_owned()];
     while let Some(path) = pending.pop() {
@@ -151,31 +177,164 @@ pub fn bundle(ui: &Path) -> Result<(String, Vec<String>), BundleError> {
         modules.insert(path, module);
     }
     refuse_static_cycles(&modules)?;
+    if let Some(unknown) = start.iter().find(|path| !modules.contains_key(*path)) {
+        return Err(error(
+            "index.html",
+            0,
+            format!("it preloads {unknown}, which {ENTRY} never imports: remove the link"),
+        ));
+    }
 
-    let mut out = String::from(
+    let first = static_closure(
+        &modules,
+        std::iter::once(ENTRY).chain(start.iter().map(String::as_str)),
+    );
+    let groups = groups_of_the_rest(&modules, &first);
+    let mut scripts = vec![Script {
+        file: BUNDLE.to_owned(),
+        modules: first.iter().cloned().collect(),
+        text: String::new(),
+    }];
+    for group in groups {
+        scripts.push(Script {
+            file: format!("bundle-{}", group[0].replace('/', "-")),
+            modules: group,
+            text: String::new(),
+        });
+    }
+
+    let defines = |script: &Script| {
+        script
+            .modules
+            .iter()
+            .map(|path| {
+                let module = &modules[path];
+                format!(
+                    "\n// ui/{path}\n__ui_modules.set({}, {{ done: false, define: () => {{\n{}\nreturn {{ {} }};\n}} }});\n",
+                    js_string(path),
+                    module.body.trim_end(),
+                    module.exports.join(", ")
+                )
+            })
+            .collect::<String>()
+    };
+    let elsewhere: String = scripts[1..]
+        .iter()
+        .flat_map(|script| {
+            script
+                .modules
+                .iter()
+                .map(|path| format!("\n  [{}, {}],", js_string(path), js_string(&script.file)))
+        })
+        .collect();
+    let mut text = format!(
         "// Generated from ui/ by clapay-ui-bundle when the app is built: edit the modules in ui/.\n\
          // Each module is a function run once, on first use, that returns its exports.\n\
          const __ui_modules = new Map();\n\
-         function __ui_req(path) {\n\
+         function __ui_req(path) {{\n\
          \x20 const module = __ui_modules.get(path);\n\
-         \x20 if (!module.done) {\n\
+         \x20 if (!module.done) {{\n\
          \x20   module.exports = module.define();\n\
          \x20   module.done = true;\n\
-         \x20 }\n\
+         \x20 }}\n\
          \x20 return module.exports;\n\
-         }\n\
-         const __ui_load = (path) => Promise.resolve(path).then(__ui_req);\n",
+         }}\n\
+         // The script that defines each module this one does not, imported when one of its modules\n\
+         // is first asked for; a failed import is tried again by the next ask. Each import is marked\n\
+         // (`fetch <file>`) for the web inspector and the tests: these should come after the first paint.\n\
+         const __ui_scripts = new Map([{elsewhere}\n]);\n\
+         const __ui_fetched = new Map();\n\
+         function __ui_fetch(file) {{\n\
+         \x20 let fetched = __ui_fetched.get(file);\n\
+         \x20 if (!fetched) {{\n\
+         \x20   performance.mark('fetch ' + file);\n\
+         \x20   fetched = import('./' + file).then(\n\
+         \x20     (script) => script.define(__ui_modules, __ui_req, __ui_load),\n\
+         \x20     (error) => {{ __ui_fetched.delete(file); throw error; }});\n\
+         \x20   __ui_fetched.set(file, fetched);\n\
+         \x20 }}\n\
+         \x20 return fetched;\n\
+         }}\n\
+         function __ui_load(path) {{\n\
+         \x20 const file = __ui_modules.has(path) ? null : __ui_scripts.get(path);\n\
+         \x20 return (file ? __ui_fetch(file) : Promise.resolve()).then(() => __ui_req(path));\n\
+         }}\n"
     );
-    for (path, module) in &modules {
-        out.push_str(&format!(
-            "\n// ui/{path}\n__ui_modules.set({}, {{ done: false, define: () => {{\n{}\nreturn {{ {} }};\n}} }});\n",
-            js_string(path),
-            module.body.trim_end(),
-            module.exports.join(", ")
-        ));
+    text.push_str(&defines(&scripts[0]));
+    text.push_str(&format!("\n__ui_req({});\n", js_string(ENTRY)));
+    let rest: Vec<String> = scripts[1..]
+        .iter()
+        .map(|script| {
+            format!(
+                "// Generated from ui/ by clapay-ui-bundle when the app is built: edit the modules in ui/.\n\
+                 // Modules {BUNDLE} loads when one of them is first asked for: it calls define().\n\
+                 export function define(__ui_modules, __ui_req, __ui_load) {{\n{}}}\n",
+                defines(script)
+            )
+        })
+        .collect();
+    scripts[0].text = text;
+    for (script, text) in scripts[1..].iter_mut().zip(rest) {
+        script.text = text;
     }
-    out.push_str(&format!("\n__ui_req({});\n", js_string(ENTRY)));
-    Ok((out, modules.into_keys().collect()))
+    Ok(scripts)
+}
+
+/// `roots` and every module they import statically, transitively.
+fn static_closure<'a>(
+    modules: &BTreeMap<String, Module>,
+    roots: impl Iterator<Item = &'a str>,
+) -> BTreeSet<String> {
+    let mut reached = BTreeSet::new();
+    let mut pending: Vec<String> = roots.map(str::to_owned).collect();
+    while let Some(path) = pending.pop() {
+        if reached.insert(path.clone()) {
+            pending.extend(modules[&path].imports.iter().cloned());
+        }
+    }
+    reached
+}
+
+/// The modules outside `first`, in groups linked by static imports (either way), each sorted, the
+/// groups in the order of their first module. A module's static imports are defined with it or in
+/// the first script, so a group's script never waits for another.
+fn groups_of_the_rest(
+    modules: &BTreeMap<String, Module>,
+    first: &BTreeSet<String>,
+) -> Vec<Vec<String>> {
+    let rest: Vec<&String> = modules
+        .keys()
+        .filter(|path| !first.contains(*path))
+        .collect();
+    let mut linked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for path in &rest {
+        for target in &modules[*path].imports {
+            if !first.contains(target) {
+                linked.entry(path.as_str()).or_default().push(target);
+                linked
+                    .entry(target.as_str())
+                    .or_default()
+                    .push(path.as_str());
+            }
+        }
+    }
+    let mut grouped: BTreeSet<&str> = BTreeSet::new();
+    let mut groups = Vec::new();
+    for path in rest {
+        if grouped.contains(path.as_str()) {
+            continue;
+        }
+        let mut group = BTreeSet::new();
+        let mut pending = vec![path.as_str()];
+        while let Some(next) = pending.pop() {
+            if group.insert(next) {
+                grouped.insert(next);
+                pending.extend(linked.get(next).into_iter().flatten().copied());
+            }
+        }
+        groups.push(group.into_iter().map(str::to_owned).collect());
+    }
+    groups
 }
 
 /// `index.html` with `<script type="module" src="main.js">` loading the bundle instead, and

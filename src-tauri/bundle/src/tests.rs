@@ -14,17 +14,20 @@ fn ui_with(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 fn bundle_error(files: &[(&str, &str)]) -> String {
     let ui = ui_with(files);
-    bundle(ui.path()).unwrap_err().to_string()
+    bundle(ui.path(), &[]).unwrap_err().to_string()
 }
 
-/// Runs `script` with node and returns what it printed (console.log lines).
-fn run_in_node(script: &str) -> String {
+/// Writes `scripts` to a folder, runs the first with node, and returns what it printed
+/// (console.log lines). The scripts are module scripts in the page (`type: module`), and each
+/// other one is imported by the first from the same folder.
+fn run_in_node(scripts: &[Script]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bundle.mjs");
-    // The bundle is a module script in the page; `import.meta.url` is the bundle's URL.
-    fs::write(&file, script).unwrap();
+    fs::write(dir.path().join("package.json"), r#"{ "type": "module" }"#).unwrap();
+    for script in scripts {
+        fs::write(dir.path().join(&script.file), &script.text).unwrap();
+    }
     let output = Command::new("node")
-        .arg(&file)
+        .arg(dir.path().join(&scripts[0].file))
         .output()
         .expect("node runs the bundle in these tests (make test installs it)");
     assert!(
@@ -33,6 +36,19 @@ fn run_in_node(script: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// The file and modules of each script.
+fn layout(scripts: &[Script]) -> Vec<(&str, Vec<&str>)> {
+    scripts
+        .iter()
+        .map(|script| {
+            (
+                script.file.as_str(),
+                script.modules.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -68,20 +84,89 @@ fn modules_run_once_in_import_order_and_lazy_ones_only_when_asked() {
              export async function show() { log('show ' + count() + ' ' + new URL('./x.svg', import.meta.url).pathname.endsWith('/views/x.svg')); }\n",
         ),
     ]);
-    let (script, modules) = bundle(ui.path()).unwrap();
+    let scripts = bundle(ui.path(), &[]).unwrap();
     assert_eq!(
-        modules,
+        layout(&scripts),
         [
-            "data/table.js",
-            "log.js",
+            (
+                "bundle.js",
+                vec!["data/table.js", "log.js", "main.js", "shared.js"]
+            ),
+            ("bundle-views-lazy.js", vec!["views/lazy.js"]),
+        ]
+    );
+    assert!(!scripts[0].text.contains("lazy evaluated"));
+    assert_eq!(
+        run_in_node(&scripts),
+        "shared evaluated\nmain 1 hello\nmain done\nlazy evaluated\nshow 2 true\nagain 3\n"
+    );
+}
+
+/// The first script holds the modules `index.html` preloads with what they import, even those
+/// imported with import(); the rest is in groups linked by static imports, each fetched once,
+/// when one of its modules is first asked for.
+#[test]
+fn the_first_screen_is_one_script_and_the_rest_comes_in_groups_when_asked() {
+    let ui = ui_with(&[
+        (
             "main.js",
-            "shared.js",
-            "views/lazy.js"
+            "import('./app.js').then((app) => app.start());\n",
+        ),
+        (
+            "app.js",
+            "import { list } from './views/list.js';\n\
+             export async function start() {\n\
+             \x20 console.log(list());\n\
+             \x20 const [a, b] = await Promise.all([import('./views/a.js'), import('./views/b.js')]);\n\
+             \x20 console.log(a.name + ' ' + b.name);\n\
+             \x20 const fr = await import('./i18n/fr.js');\n\
+             \x20 console.log(fr.default.hello + ' ' + (await import('./views/b.js')).name);\n\
+             }\n",
+        ),
+        ("views/list.js", "export const list = () => 'list';\n"),
+        (
+            "views/a.js",
+            "import { dialog } from './modal.js';\nexport const name = 'a ' + dialog();\n",
+        ),
+        (
+            "views/b.js",
+            "import { dialog } from './modal.js';\nimport { list } from './list.js';\nexport const name = 'b ' + dialog() + ' ' + list();\n",
+        ),
+        (
+            "views/modal.js",
+            "let opened = 0;\nconsole.log('modal evaluated');\nexport const dialog = () => 'modal' + ++opened;\n",
+        ),
+        ("i18n/fr.js", "export default { hello: 'bonjour' };\n"),
+    ]);
+    let scripts = bundle(ui.path(), &["app.js".to_owned()]).unwrap();
+    assert_eq!(
+        layout(&scripts),
+        [
+            ("bundle.js", vec!["app.js", "main.js", "views/list.js"]),
+            ("bundle-i18n-fr.js", vec!["i18n/fr.js"]),
+            (
+                "bundle-views-a.js",
+                vec!["views/a.js", "views/b.js", "views/modal.js"]
+            ),
         ]
     );
     assert_eq!(
-        run_in_node(&script),
-        "shared evaluated\nmain 1 hello\nmain done\nlazy evaluated\nshow 2 true\nagain 3\n"
+        run_in_node(&scripts),
+        "list\nmodal evaluated\na modal1 b modal2 list\nbonjour b modal2 list\n"
+    );
+
+    let unknown = bundle(ui.path(), &["views/gone.js".to_owned()])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        unknown,
+        "ui/index.html: it preloads views/gone.js, which main.js never imports: remove the link"
+    );
+    assert_eq!(
+        preloaded_modules(
+            "<link rel=\"modulepreload\" href=\"app.js\">\n  <link rel=\"modulepreload\" href=\"./views/list.js\">\n<link rel=\"preload\" href=\"x.woff2\">\n"
+        ),
+        ["app.js", "views/list.js"]
     );
 }
 
@@ -120,7 +205,7 @@ fn write_dist_copies_what_is_not_a_module() {
     fs::create_dir_all(stale.parent().unwrap()).unwrap();
     fs::write(&stale, "stale").unwrap();
     let dist = write_dist(ui.path(), &out.path().join("dist")).unwrap();
-    assert_eq!(dist.modules, ["main.js"]);
+    assert_eq!(layout(&dist.scripts), [("bundle.js", vec!["main.js"])]);
     assert_eq!(
         dist.copied,
         ["fonts/a.woff2", "styles.css", "views/warm.worker.js"]
@@ -143,40 +228,59 @@ fn write_dist_copies_what_is_not_a_module() {
 #[test]
 fn the_ui_bundles_into_valid_javascript() {
     let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
-    let (script, modules) = bundle(&ui).unwrap();
-    // The start and every screen and dialog: nothing is left to fetch as a module.
+    let html = fs::read_to_string(ui.join("index.html")).unwrap();
+    let scripts = bundle(&ui, &preloaded_modules(&html)).unwrap();
+    let holds = |script: &Script, module: &str| script.modules.iter().any(|m| m == module);
+    // The first script is the list's start; every other screen and dialog is in another script.
     for expected in [
         "main.js",
         "app.js",
         "api.js",
         "i18n/en.js",
-        "i18n/fr.js",
         "views/tokenList.js",
+    ] {
+        assert!(
+            holds(&scripts[0], expected),
+            "{expected} is missing from the first script: {:?}",
+            scripts[0].modules
+        );
+    }
+    for later in [
+        "i18n/fr.js",
         "views/createToken.js",
         "views/tokenDetails.js",
         "views/checkPayment.js",
         "views/settings.js",
+        "views/compositionModal.js",
     ] {
         assert!(
-            modules.iter().any(|m| m == expected),
-            "{expected} is missing from {modules:?}"
+            scripts[1..].iter().any(|script| holds(script, later)),
+            "{later} is in no later script: {:?}",
+            layout(&scripts)
         );
     }
-    assert!(!script.contains("\nimport "), "a static import is left");
-    assert!(!script.contains("\nexport "), "an export is left");
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bundle.mjs");
-    fs::write(&file, &script).unwrap();
-    let check = Command::new("node")
-        .arg("--check")
-        .arg(&file)
-        .output()
-        .expect("node checks the bundle's syntax (make test installs it)");
-    assert!(
-        check.status.success(),
-        "the bundle is not valid JavaScript: {}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    for script in &scripts {
+        assert!(
+            !script.text.contains("\nimport "),
+            "a static import is left in {}",
+            script.file
+        );
+        let file = dir.path().join(script.file.replace(".js", ".mjs"));
+        fs::write(&file, &script.text).unwrap();
+        let check = Command::new("node")
+            .arg("--check")
+            .arg(&file)
+            .output()
+            .expect("node checks the bundle's syntax (make test installs it)");
+        assert!(
+            check.status.success(),
+            "{} is not valid JavaScript: {}",
+            script.file,
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    assert!(!scripts[0].text.contains("\nexport "), "an export is left");
 }
 
 #[test]
@@ -263,6 +367,7 @@ fn a_dynamic_import_cycle_is_fine() {
             "import { name } from './main.js';\nexport const hello = () => 'hello ' + name;\n",
         ),
     ]);
-    let (script, _) = bundle(ui.path()).unwrap();
-    assert_eq!(run_in_node(&script), "hello main\n");
+    let scripts = bundle(ui.path(), &[]).unwrap();
+    assert_eq!(scripts.len(), 2, "b.js comes later");
+    assert_eq!(run_in_node(&scripts), "hello main\n");
 }
