@@ -22,10 +22,24 @@ const FACES = [
   { family: 'Cousine', file: 'cousine-latin-400-normal.woff2', weight: '400' },
 ];
 
-async function addFace({ family, file, weight }) {
+/** The bytes of `file` that index.html's inline script fetched as the HTML arrived, taken once. */
+function fetchedAtStart(file) {
+  const fonts = window.__clapayStart && window.__clapayStart.fonts;
+  const bytes = fonts && fonts[file];
+  if (!bytes) return null;
+  fonts[file] = null;
+  return bytes;
+}
+
+async function fetchBytes(file) {
   const response = await fetch(new URL(`./fonts/${file}`, import.meta.url));
   if (!response.ok) throw new Error(`${file}: ${response.status}`);
-  const face = new FontFace(family, await response.arrayBuffer(), { weight, unicodeRange: LATIN });
+  return response.arrayBuffer();
+}
+
+async function addFace({ family, file, weight }) {
+  const bytes = await (fetchedAtStart(file) || fetchBytes(file));
+  const face = new FontFace(family, bytes, { weight, unicodeRange: LATIN });
   document.fonts.add(face);
   // Built from bytes the face is loaded already; this only surfaces a file WebKit could not parse.
   await face.loaded;

@@ -89,6 +89,19 @@ for (const module of sources('')) {
   }
 }
 
+// On Linux index.html fetches the faces fonts.js adds as the HTML arrives, and fonts.js takes those
+// bytes by file name: the two lists must be the same files.
+{
+  const script = html.match(/sent\.fonts = \{\};[\s\S]*?for \(const file of \[([^\]]*)\]\)/);
+  const fonts = readFileSync(join(ui, 'fonts.js'), 'utf8');
+  const shipped = [...fonts.matchAll(/file: '([^']+)'/g)].map((m) => m[1]).sort();
+  const fetched = script ? [...script[1].matchAll(/'([^']+)'/g)].map((m) => m[1]).sort() : [];
+  if (shipped.length === 0) failures.push('fonts.js names no face');
+  if (JSON.stringify(fetched) !== JSON.stringify(shipped)) {
+    failures.push(`index.html fetches the faces ${JSON.stringify(fetched)}, but fonts.js adds ${JSON.stringify(shipped)}`);
+  }
+}
+
 for (const failure of failures) console.log(failure);
 console.log(`${start.reached.size} start modules (${preloaded.size} preloaded), ${lazy.length} lazy ones, ${later.reached.size - [...later.reached].filter((m) => start.reached.has(m)).length} loaded after the first paint`);
 console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);

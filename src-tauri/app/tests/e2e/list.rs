@@ -197,8 +197,9 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
 /// preload, and the other screens' scripts (`bundle-*.js`, imported by it) were fetched once the
 /// list was painted, not before (the bundle marks each fetch `fetch <file>`, and ready.js the paint
 /// `list-painted`). index.html's inline
-/// script sent the start calls and the first page before that script loaded, and api.js took
-/// every answer (an entry is emptied when taken); the worker it started loaded ICU's data
+/// script sent the start calls and the first page before that script loaded, and fetched the
+/// faces; api.js took every answer and fonts.js every face (an entry is emptied when taken); the
+/// worker it started loaded ICU's data
 /// (`intl`). If the CSP refused the inline script, `sent` is null, and if it refused the worker,
 /// `intl` is missing: the page still works, a little later, and this fails.
 async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
@@ -211,7 +212,9 @@ async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
              return {
                scripts: [...document.scripts].filter((s) => s.src).map((s) => s.src.split('/').pop()),
                preloads: document.querySelectorAll('link[rel=modulepreload]').length,
-               sent: sent ? Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v === null ? 'taken' : typeof v === 'string' ? v : 'left'])) : null,
+               sent: sent ? Object.fromEntries(Object.entries(sent).map(([k, v]) => [k,
+                 k === 'fonts' ? (Object.values(v).every((bytes) => bytes === null) ? 'taken' : 'left')
+                 : v === null ? 'taken' : typeof v === 'string' ? v : 'left'])) : null,
                painted: painted ? painted.startTime : null,
                later: later.map((e) => ({ file: e.name.slice('fetch '.length), start: e.startTime })),
              };",
@@ -248,8 +251,8 @@ async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
     );
     assert_eq!(
         page["sent"],
-        serde_json::json!({"app_info": "taken", "get_settings": "taken", "get_catalog": "taken", "list": "taken", "intl": "warm"}),
-        "the start calls index.html sent were all taken, and the worker warmed ICU: {page}"
+        serde_json::json!({"app_info": "taken", "get_settings": "taken", "get_catalog": "taken", "list": "taken", "fonts": "taken", "intl": "warm"}),
+        "the start calls and faces index.html fetched were all taken, and the worker warmed ICU: {page}"
     );
 }
 
