@@ -217,6 +217,85 @@ fn bare_insert(bare: &mut rusqlite::Connection) {
     transaction.commit().expect("commit");
 }
 
+/// The floor of a create as `reference/performance.md` measures it ("1 token + 3 composition +
+/// 5 number rows in one transaction"): the same rows in plain tables of the same file, a token
+/// with a UNIQUE 32-byte digest among 100,000 (seeded here once) and no other index or trigger.
+/// What a create writes beyond these rows (the list's indexes, the access summary the triggers
+/// keep, the history event) and what it computes (validation, the answer) is the gap to it.
+fn minimal_connection(path: &Path) -> rusqlite::Connection {
+    let minimal = clapay_core::db::open(path).expect("minimal-create connection");
+    minimal
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS bench_min_tokens (
+                 id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, name TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS bench_min_composition (
+                 token_id INTEGER NOT NULL, country TEXT NOT NULL, operator TEXT NOT NULL,
+                 method TEXT NOT NULL, PRIMARY KEY (token_id, country, operator, method))
+                 WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS bench_min_numbers (
+                 phone TEXT PRIMARY KEY, token_id INTEGER NOT NULL) WITHOUT ROWID;",
+        )
+        .expect("minimal-create tables");
+    let seeded: i64 = minimal
+        .query_row("SELECT count(*) FROM bench_min_tokens", [], |row| {
+            row.get(0)
+        })
+        .expect("count");
+    if seeded == 0 {
+        let transaction = minimal.unchecked_transaction().expect("begin");
+        {
+            let mut insert = transaction
+                .prepare("INSERT INTO bench_min_tokens (digest, name) VALUES (?1, ?2)")
+                .expect("prepare");
+            for index in 0..100_000u64 {
+                let digest = ring::digest::digest(&ring::digest::SHA256, &index.to_le_bytes());
+                insert
+                    .execute(params![digest.as_ref(), format!("seeded-{index}")])
+                    .expect("seed");
+            }
+        }
+        transaction.commit().expect("commit");
+    }
+    minimal
+}
+
+/// One minimal create (see [`minimal_connection`]); `counter` makes each digest and number new.
+fn minimal_create(minimal: &mut rusqlite::Connection, counter: &mut u64) {
+    *counter += 1;
+    let transaction = minimal
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .expect("begin");
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        &(1u64 << 40 | *counter).to_le_bytes(),
+    );
+    transaction
+        .prepare_cached("INSERT INTO bench_min_tokens (digest, name) VALUES (?1, ?2)")
+        .expect("prepare")
+        .execute(params![digest.as_ref(), format!("minimal-{counter}")])
+        .expect("token");
+    let id = transaction.last_insert_rowid();
+    for (country, operator, method) in [
+        ("CI", "OM", "MERCHANT"),
+        ("SN", "WAVE", "MERCHANT"),
+        ("ML", "OM", "CASHIN"),
+    ] {
+        transaction
+            .prepare_cached("INSERT INTO bench_min_composition VALUES (?1, ?2, ?3, ?4)")
+            .expect("prepare")
+            .execute(params![id, country, operator, method])
+            .expect("composition");
+    }
+    for number in 0..5u64 {
+        transaction
+            .prepare_cached("INSERT INTO bench_min_numbers VALUES (?1, ?2)")
+            .expect("prepare")
+            .execute(params![format!("+225{:010}", *counter * 5 + number), id])
+            .expect("number");
+    }
+    transaction.commit().expect("commit");
+}
+
 /// A token with 3 countries and 5 fresh numbers (two in CI, two in SN, one in ML).
 fn create_request(name: &str, catalog: &Catalog, next_number: &mut u32) -> NewToken {
     let mut numbers = Vec::new();
@@ -512,6 +591,14 @@ fn bench_create(c: &mut Criterion, fixture: &mut Fixture) {
     group.bench_function("bare_fsynced_insert", |b| b.iter(|| bare_insert(&mut bare)));
     drop(bare);
 
+    // The floor of a create: the same rows in plain tables, one fsync'd transaction.
+    let mut minimal = minimal_connection(&fixture.path);
+    let mut counter = 0;
+    group.bench_function("minimal_token_3_5_rows", |b| {
+        b.iter(|| minimal_create(&mut minimal, &mut counter))
+    });
+    drop(minimal);
+
     let mut registry = open(&fixture.path);
     let mut created = 0u64;
     let next_number = &mut fixture.next_number;
@@ -585,8 +672,10 @@ fn paired(fixture: &mut Fixture) {
     }
     {
         let mut bare = bare_connection(&fixture.path);
+        let mut minimal = minimal_connection(&fixture.path);
+        let mut counter = 1 << 20;
         let mut registry = open(&fixture.path);
-        let (mut subject, mut baseline) = (Vec::new(), Vec::new());
+        let (mut subject, mut baseline, mut floor) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..300 {
             let request = create_request(
                 &format!("bench-paired-{round}"),
@@ -597,12 +686,25 @@ fn paired(fixture: &mut Fixture) {
             bare_insert(&mut bare);
             baseline.push(started.elapsed().as_nanos());
             let started = Instant::now();
+            minimal_create(&mut minimal, &mut counter);
+            floor.push(started.elapsed().as_nanos());
+            let started = Instant::now();
             registry.create_token(&request, now()).expect("create");
             subject.push(started.elapsed().as_nanos());
         }
-        let (subject, baseline) = (median_ns(&mut subject), median_ns(&mut baseline));
+        let (subject, baseline, floor) = (
+            median_ns(&mut subject),
+            median_ns(&mut baseline),
+            median_ns(&mut floor),
+        );
         lines.push(format!(
             "create_3_countries_5_numbers {subject:.0} bare_insert {baseline:.0}"
+        ));
+        lines.push(format!(
+            "create_3_countries_5_numbers {subject:.0} minimal_token_3_5_rows {floor:.0}"
+        ));
+        lines.push(format!(
+            "minimal_token_3_5_rows {floor:.0} bare_insert {baseline:.0}"
         ));
     }
     for line in &lines {
