@@ -196,12 +196,11 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
 /// The build bundles ui/'s modules (src-tauri/bundle): the page loads one script and no module
 /// preload, and the other screens' scripts (`bundle-*.js`, imported by it) were fetched once the
 /// list was painted, not before (the bundle marks each fetch `fetch <file>`, and ready.js the paint
-/// `list-painted`). index.html's inline
-/// script sent the start calls and the first page before that script loaded, and fetched the
-/// faces; api.js took every answer and fonts.js every face (an entry is emptied when taken); the
-/// worker it started loaded ICU's data
-/// (`intl`). If the CSP refused the inline script, `sent` is null, and if it refused the worker,
-/// `intl` is missing: the page still works, a little later, and this fails.
+/// `list-painted`). index.html's inline script sent the start calls and the first page before that
+/// script loaded, and fetched the faces; api.js took every answer and fonts.js every face (an entry
+/// is emptied when taken); the worker it started loaded ICU's data (`intl`). If the CSP refused the
+/// inline script, `sent` is null, and if it refused the worker, `intl` is missing: the page still
+/// works, a little later, and this fails.
 async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
     let page = app
         .driver()
