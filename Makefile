@@ -39,6 +39,7 @@ ui-check:
 	node scripts/ui-preview/check-i18n.mjs
 	node scripts/ui-preview/check-modules.mjs
 	node scripts/ui-preview/check-flags.mjs
+	node scripts/ui-preview/check-lazy.mjs
 
 # --workspace on every cargo call: changing the -p selection changes feature resolution and
 # rebuilds about 100 crates. The end-to-end tests need a display, so the whole run is under Xvfb.

@@ -40,12 +40,32 @@ export function loadEveryModule() {
   for (const entry of everyLazyModule) entry.get().catch(() => {});
 }
 
-/** Runs `use(module)` for a click: at once if the module is loaded; says so if it cannot load. */
+// What each click waits for while its entry's module loads: only the newest one runs.
+const waiting = new WeakMap();
+
+/**
+ * Runs `use(module)` for a click: at once if the module is loaded; says so if it cannot load.
+ * Clicks that arrive while the module loads (a double click, or another row's button) do not each
+ * open a dialog once it arrives: the newest one runs, alone.
+ */
 export function withModule(entry, use) {
   const module = entry.now();
   if (module) {
     use(module);
     return;
   }
-  entry.get().then(use, () => toast(t('app.moduleFailed'), { kind: 'error' }));
+  const loading = waiting.has(entry);
+  waiting.set(entry, use);
+  if (loading) return;
+  entry.get().then(
+    (loaded) => {
+      const newest = waiting.get(entry);
+      waiting.delete(entry);
+      newest(loaded);
+    },
+    () => {
+      waiting.delete(entry);
+      toast(t('app.moduleFailed'), { kind: 'error' });
+    },
+  );
 }
