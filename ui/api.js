@@ -1,5 +1,6 @@
 // The only module that talks to the Rust side. One function per command of docs/ipc.md;
 // every failure is rejected as { kind, message, field }.
+import { takeSent } from './sent.js';
 
 function normaliseError(raw) {
   if (raw && typeof raw === 'object' && typeof raw.kind === 'string') {
@@ -28,18 +29,8 @@ async function call(command, args) {
 // A failure of a call index.html sent, shaped as call() shapes its own.
 const shaped = (answer) => answer.catch((raw) => { throw normaliseError(raw); });
 
-// What index.html sent before any script loaded (window.__clapayStart) under `name`: taken once, by
-// the first call that asks for it; later calls ask again.
-function sentAtStart(name) {
-  const sent = window.__clapayStart;
-  const entry = sent && sent[name];
-  if (!entry) return null;
-  sent[name] = null;
-  return entry;
-}
-
 function startCall(command) {
-  const answer = sentAtStart(command);
+  const answer = takeSent(command);
   return answer ? shaped(answer) : call(command);
 }
 
@@ -53,7 +44,7 @@ let earlyListPage = null;
 export function prefetchListTokens({ query }) {
   const key = JSON.stringify(query);
   if (earlyListPage && earlyListPage.key === key) return;
-  const sent = sentAtStart('list');
+  const sent = takeSent('list');
   const answer = sent && sent.key === key ? shaped(sent.answer) : call('list_tokens', { query });
   earlyListPage = { key, answer };
   // A failure is reported to the list view when it takes the answer, not here.

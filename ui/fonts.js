@@ -13,6 +13,8 @@
 //
 // Characters outside the Latin subset (and the few it lacks, such as U+202F) come from the next
 // families of the stack in styles.css, the system's fonts, as before.
+import { takeSent } from './sent.js';
+
 const LATIN = 'U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,'
   + 'U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD';
 
@@ -22,15 +24,6 @@ const FACES = [
   { family: 'Cousine', file: 'cousine-latin-400-normal.woff2', weight: '400' },
 ];
 
-/** The bytes of `file` that index.html's inline script fetched as the HTML arrived, taken once. */
-function fetchedAtStart(file) {
-  const fonts = window.__clapayStart && window.__clapayStart.fonts;
-  const bytes = fonts && fonts[file];
-  if (!bytes) return null;
-  fonts[file] = null;
-  return bytes;
-}
-
 async function fetchBytes(file) {
   const response = await fetch(new URL(`./fonts/${file}`, import.meta.url));
   if (!response.ok) throw new Error(`${file}: ${response.status}`);
@@ -38,7 +31,8 @@ async function fetchBytes(file) {
 }
 
 async function addFace({ family, file, weight }) {
-  const bytes = await (fetchedAtStart(file) || fetchBytes(file));
+  // The bytes index.html's inline script fetched as the HTML arrived, else a fetch of our own.
+  const bytes = await (takeSent('fonts', file) || fetchBytes(file));
   const face = new FontFace(family, bytes, { weight, unicodeRange: LATIN });
   document.fonts.add(face);
   // Built from bytes the face is loaded already; this only surfaces a file WebKit could not parse.
