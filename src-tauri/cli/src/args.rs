@@ -149,7 +149,7 @@ pub enum SortArg {
     Created,
     /// Expiry (no expiry counts as the farthest)
     Expires,
-    /// Last successful use (never used comes last)
+    /// Last successful use (never used counts as the oldest use)
     LastUsed,
     /// Name, case-insensitively
     Name,

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_list_indexes.sql"),
     include_str!("../migrations/0003_numbers_without_rowid.sql"),
     include_str!("../migrations/0004_token_access_summary.sql"),
+    include_str!("../migrations/0005_fewer_writes_per_create.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -440,6 +441,71 @@ mod tests {
         assert!(connection
             .execute("INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 4)", [])
             .is_err());
+    }
+
+    #[test]
+    fn migration_5_keeps_every_token_and_replaces_four_list_indexes_with_two() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.db");
+        let mut connection = Connection::open(&path).expect("raw");
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .expect("fk");
+        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..4]).expect("schema 4");
+        connection
+            .execute_batch(
+                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at, expires_at, revoked_at, last_used_at)
+                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1, 50, NULL, 7),
+                            ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2, 40, 3, NULL),
+                            ('00000000-0000-4000-8000-000000000003', 'Depot', 'depot', randomblob(32), 'clp_…ijkl', 3, NULL, NULL, NULL);
+                 INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT');",
+            )
+            .expect("schema 4 data");
+        let dump = |connection: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
+            connection
+                .prepare("SELECT * FROM tokens ORDER BY id")
+                .expect("prepare")
+                .query_map([], |row| {
+                    (0..row.as_ref().column_count())
+                        .map(|index| row.get(index))
+                        .collect()
+                })
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        let before = dump(&connection);
+        drop(connection);
+
+        let connection = open(&path).expect("migrate to the current schema");
+        assert_eq!(dump(&connection), before, "every token kept, unchanged");
+        let indexes: Vec<String> = connection
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tokens' AND sql IS NOT NULL ORDER BY name")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(
+            indexes,
+            [
+                "tokens_created",
+                "tokens_expires",
+                "tokens_last_used",
+                "tokens_live_name",
+                "tokens_revoked",
+                "tokens_search"
+            ]
+        );
+        // The partial index holds the revoked token only; the integrity check finds nothing.
+        let revoked: i64 = connection
+            .query_row("SELECT count(*) FROM tokens INDEXED BY tokens_revoked WHERE revoked_at IS NOT NULL", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(revoked, 1);
+        let check: String = connection
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok");
     }
 
     #[test]

@@ -210,3 +210,102 @@ fn no_cached_statement_is_re_prepared_at_every_call() {
     );
     assert!(re_prepared.is_empty(), "{}", re_prepared.join("\n"));
 }
+
+/// The query plan of a statement, one line per step.
+fn plan(connection: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    let mut statement = connection
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("explain");
+    // Every parameter NULL: the plan does not depend on bound values (QPSG, see `db::Cached`).
+    let parameters = vec![rusqlite::types::Null; statement.parameter_count()];
+    statement
+        .query_map(rusqlite::params_from_iter(parameters), |row| row.get(3))
+        .expect("plan")
+        .collect::<rusqlite::Result<_>>()
+        .expect("plan rows")
+}
+
+/// Every page of the list without a search is read in order from one index and stops after the
+/// page (no sort of every matching token), and the status counts read index ranges only: what
+/// keeps the list fast at 100,000 tokens (BENCHMARKS.md), checked here for every filter, sort and
+/// direction, read forwards and from the far end, so that an index change cannot undo it quietly.
+#[test]
+fn every_list_page_is_read_in_index_order_and_counts_read_indexes_only() {
+    let catalog = Catalog::embedded();
+    let mut registry = Registry::open_in_memory(catalog).expect("open");
+    // Two tokens of every status, so that offset 1 reads from the far end of each list.
+    let now = Utc::now();
+    for index in 0..8 {
+        let created = registry
+            .create_token(
+                &NewToken {
+                    name: format!("plans-{index}"),
+                    description: String::new(),
+                    expiry: Expiry::Days { days: 1 },
+                    composition: vec![triple("CI", "OM")],
+                    numbers: Vec::new(),
+                },
+                now - Duration::days(i64::from(index % 4 / 2) * 2),
+            )
+            .expect("create");
+        if index % 4 == 3 {
+            registry
+                .revoke_token(&created.token.summary.id, now)
+                .expect("revoke");
+        }
+    }
+    for status in StatusFilter::EVERY {
+        for sort in SortKey::EVERY {
+            for descending in [false, true] {
+                for offset in [0, 1] {
+                    let query = ListQuery {
+                        status,
+                        sort,
+                        descending,
+                        offset,
+                        ..ListQuery::default()
+                    };
+                    registry.list_tokens(&query, now).expect("list");
+                }
+            }
+        }
+    }
+    let seen = crate::db::seen_statements()
+        .lock()
+        .expect("statements")
+        .clone();
+    let mut pages = 0;
+    let mut problems = Vec::new();
+    for sql in &seen {
+        let steps = plan(registry.connection(), sql);
+        if sql.starts_with("WITH page AS") && !sql.contains("tokens_search") {
+            pages += 1;
+            // The page's rows come from an index walk (SCAN ... USING INDEX), never a sort of
+            // the whole table; only the outer query, over the page's rows, may sort.
+            let inner: Vec<&String> = steps
+                .iter()
+                .skip_while(|step| {
+                    !step.starts_with("MATERIALIZE page") && !step.starts_with("CO-ROUTINE page")
+                })
+                .take_while(|step| !step.starts_with("SCAN page"))
+                .collect();
+            let sorted = inner.iter().any(|step| step.contains("TEMP B-TREE"));
+            let indexed = inner
+                .iter()
+                .any(|step| step.contains("USING INDEX") || step.contains("USING COVERING INDEX"));
+            if sorted || !indexed {
+                problems.push(format!("{sql}\n  {}", steps.join("\n  ")));
+            }
+        } else if sql.contains("SELECT (SELECT count(*) FROM tokens)") {
+            let scans: Vec<&String> = steps
+                .iter()
+                .filter(|step| step.contains("tokens"))
+                .collect();
+            if scans.len() != 4 || scans.iter().any(|step| !step.contains("COVERING INDEX")) {
+                problems.push(format!("{sql}\n  {}", steps.join("\n  ")));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert!(pages >= 80, "only {pages} list statements were seen");
+}

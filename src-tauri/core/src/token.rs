@@ -220,7 +220,8 @@ pub enum SortKey {
     CreatedAt,
     /// Expiry (no expiry sorts as the farthest).
     ExpiresAt,
-    /// Last use (never used sorts last).
+    /// Last use. Never used counts as the least recent use: first from the oldest use, last
+    /// from the newest.
     LastUsedAt,
     /// Name, case-insensitively.
     Name,
@@ -630,8 +631,9 @@ impl Registry {
     pub fn list_tokens(&self, query: &ListQuery, now: DateTime<Utc>) -> Result<TokenPage> {
         let now_millis = to_millis(now);
         let status_clause = match query.status {
-            // The unary + keeps SQLite from filtering through `tokens_status` and then sorting
-            // every match: the page is read in order from the sort key's index instead.
+            // The unary + keeps SQLite from filtering through a status index (`tokens_revoked`,
+            // `tokens_expires`) and then sorting every match: the page is read in order from the
+            // sort key's index instead.
             StatusFilter::Current => "+t.revoked_at IS NULL",
             StatusFilter::Active => {
                 "+t.revoked_at IS NULL AND (+t.expires_at IS NULL OR +t.expires_at > ?1)"
@@ -845,27 +847,29 @@ fn list_order(sort: SortKey, descending: bool, reversed: bool) -> String {
         SortKey::ExpiresAt => {
             format!("t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}")
         }
-        // Never used sorts last either way (spelled so that an index can serve it).
-        SortKey::LastUsedAt => {
-            let never = if reversed { " DESC" } else { "" };
-            format!("t.last_used_at IS NULL{never}, t.last_used_at {direction}, t.id {direction}")
-        }
+        // NULL (never used) sorts first ascending and last descending: the least recent use.
+        // One index, `tokens_last_used`, serves both directions.
+        SortKey::LastUsedAt => format!("t.last_used_at {direction}, t.id {direction}"),
         SortKey::Name => format!("t.name_key {direction}, t.id {direction}"),
     }
 }
 
-/// How many tokens have a status, from index ranges (`tokens_status`) and the table's row
-/// count, without visiting the tokens themselves.
+/// How many tokens have a status, from index ranges and the table's row count, without visiting
+/// the tokens themselves. A create writes no index of revoked tokens (`tokens_revoked` holds only
+/// them), so expired is counted as every token past its expiry (`tokens_expires`, whose first
+/// term is `expires_at IS NULL`) minus the revoked ones among them.
 fn status_count(connection: &Connection, status: StatusFilter, now_millis: i64) -> Result<i64> {
-    let (all, revoked, expired): (i64, i64, i64) = connection
+    let (all, revoked, past_expiry, revoked_past_expiry): (i64, i64, i64, i64) = connection
         .cached(
             "SELECT (SELECT count(*) FROM tokens),
                     (SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL),
-                    (SELECT count(*) FROM tokens WHERE revoked_at IS NULL AND expires_at <= ?1)",
+                    (SELECT count(*) FROM tokens WHERE (expires_at IS NULL) = 0 AND expires_at <= ?1),
+                    (SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL AND expires_at <= ?1)",
         )?
         .query_row([now_millis], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })?;
+    let expired = past_expiry - revoked_past_expiry;
     Ok(match status {
         StatusFilter::All => all,
         StatusFilter::Revoked => revoked,

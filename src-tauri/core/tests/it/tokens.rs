@@ -657,3 +657,55 @@ fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
         }
     }
 }
+
+/// Sorting by last use: a token never used counts as the least recent use, so it comes first from
+/// the oldest use and last from the newest (one index serves both directions, migration 0005).
+#[test]
+fn never_used_is_the_least_recent_use() {
+    use clapay_core::AuthorizeRequest;
+    use zeroize::Zeroizing;
+
+    let mut temp = temp_registry();
+    let mut secrets = Vec::new();
+    for name in ["used-early", "never-used", "used-late"] {
+        let created = temp
+            .registry
+            .create_token(&new_token(name), now())
+            .expect("create");
+        crate::support::record_secret(&created.secret);
+        secrets.push(created.secret);
+    }
+    for (secret, minutes) in [(&secrets[2], 20), (&secrets[0], 10)] {
+        let check = AuthorizeRequest {
+            secret: Zeroizing::new(secret.expose_secret().to_string()),
+            country: "CI".into(),
+            operator: "OM".into(),
+            method: "MERCHANT".into(),
+            phone: None,
+        };
+        let decision = temp
+            .registry
+            .authorize(&check, now() + Duration::minutes(minutes))
+            .expect("authorize");
+        assert!(decision.allowed, "{decision:?}");
+    }
+    temp.registry.flush_usage().expect("flush");
+    let names = |descending: bool| -> Vec<String> {
+        temp.registry
+            .list_tokens(
+                &ListQuery {
+                    sort: SortKey::LastUsedAt,
+                    descending,
+                    ..ListQuery::default()
+                },
+                now() + Duration::hours(1),
+            )
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|item| item.name)
+            .collect()
+    };
+    assert_eq!(names(false), ["never-used", "used-early", "used-late"]);
+    assert_eq!(names(true), ["used-late", "used-early", "never-used"]);
+}
