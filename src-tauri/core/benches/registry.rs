@@ -217,6 +217,30 @@ fn bare_insert(bare: &mut rusqlite::Connection) {
     transaction.commit().expect("commit");
 }
 
+/// The numbers of a minimal create (see [`minimal_connection`]).
+#[derive(Clone, Copy)]
+enum MinimalNumbers {
+    /// Consecutive, into a table of their own that starts empty: all five land in one page, as in
+    /// `reference/performance.md`'s measure.
+    Consecutive,
+    /// Random, among 200,000 seeded ones, as a merchant's customers' numbers are (and the
+    /// benchmark's creates use): each of the five lands in a page of its own, as it must in any
+    /// table that keeps a number on one token at a time (SPEC: a database constraint).
+    Random,
+}
+
+/// Keys of the seeded random numbers start here; the creates' keys stay below it.
+const SEEDED_NUMBER_KEYS: u64 = 5_000_000_000;
+
+/// A phone number for a key below 10^10: scattered over the whole range (consecutive keys land far
+/// apart), and never the same for two keys (multiplying by a number prime to 10^10 is a bijection
+/// modulo 10^10), so the unique key never refuses one.
+fn random_number(key: u64) -> String {
+    const SPREAD: u128 = 7_919_474_261;
+    let value = (u128::from(key) * SPREAD) % 10_000_000_000;
+    format!("+225{value:010}")
+}
+
 /// The floor of a create as `reference/performance.md` measures it ("1 token + 3 composition +
 /// 5 number rows in one transaction"): the same rows in plain tables of the same file, a token
 /// with a UNIQUE 32-byte digest among 100,000 (seeded here once) and no other index or trigger.
@@ -233,6 +257,8 @@ fn minimal_connection(path: &Path) -> rusqlite::Connection {
                  method TEXT NOT NULL, PRIMARY KEY (token_id, country, operator, method))
                  WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS bench_min_numbers (
+                 phone TEXT PRIMARY KEY, token_id INTEGER NOT NULL) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS bench_min_random_numbers (
                  phone TEXT PRIMARY KEY, token_id INTEGER NOT NULL) WITHOUT ROWID;",
         )
         .expect("minimal-create tables");
@@ -253,6 +279,17 @@ fn minimal_connection(path: &Path) -> rusqlite::Connection {
                     .execute(params![digest.as_ref(), format!("seeded-{index}")])
                     .expect("seed");
             }
+            let mut insert = transaction
+                .prepare("INSERT INTO bench_min_random_numbers VALUES (?1, ?2)")
+                .expect("prepare");
+            for index in 0..200_000u64 {
+                insert
+                    .execute(params![
+                        random_number(SEEDED_NUMBER_KEYS + index),
+                        (index / 2) as i64
+                    ])
+                    .expect("seed");
+            }
         }
         transaction.commit().expect("commit");
     }
@@ -260,7 +297,7 @@ fn minimal_connection(path: &Path) -> rusqlite::Connection {
 }
 
 /// One minimal create (see [`minimal_connection`]); `counter` makes each digest and number new.
-fn minimal_create(minimal: &mut rusqlite::Connection, counter: &mut u64) {
+fn minimal_create(minimal: &mut rusqlite::Connection, counter: &mut u64, numbers: MinimalNumbers) {
     *counter += 1;
     let transaction = minimal
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -287,10 +324,21 @@ fn minimal_create(minimal: &mut rusqlite::Connection, counter: &mut u64) {
             .expect("composition");
     }
     for number in 0..5u64 {
+        let key = *counter * 5 + number;
+        let (sql, phone) = match numbers {
+            MinimalNumbers::Consecutive => (
+                "INSERT INTO bench_min_numbers VALUES (?1, ?2)",
+                format!("+225{key:010}"),
+            ),
+            MinimalNumbers::Random => (
+                "INSERT INTO bench_min_random_numbers VALUES (?1, ?2)",
+                random_number(key),
+            ),
+        };
         transaction
-            .prepare_cached("INSERT INTO bench_min_numbers VALUES (?1, ?2)")
+            .prepare_cached(sql)
             .expect("prepare")
-            .execute(params![format!("+225{:010}", *counter * 5 + number), id])
+            .execute(params![phone, id])
             .expect("number");
     }
     transaction.commit().expect("commit");
@@ -595,7 +643,11 @@ fn bench_create(c: &mut Criterion, fixture: &mut Fixture) {
     let mut minimal = minimal_connection(&fixture.path);
     let mut counter = 0;
     group.bench_function("minimal_token_3_5_rows", |b| {
-        b.iter(|| minimal_create(&mut minimal, &mut counter))
+        b.iter(|| minimal_create(&mut minimal, &mut counter, MinimalNumbers::Consecutive))
+    });
+    // The same with random numbers among 200,000: what any design must write.
+    group.bench_function("minimal_random_numbers", |b| {
+        b.iter(|| minimal_create(&mut minimal, &mut counter, MinimalNumbers::Random))
     });
     drop(minimal);
 
@@ -675,7 +727,8 @@ fn paired(fixture: &mut Fixture) {
         let mut minimal = minimal_connection(&fixture.path);
         let mut counter = 1 << 20;
         let mut registry = open(&fixture.path);
-        let (mut subject, mut baseline, mut floor) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut subject, mut baseline, mut floor, mut random_floor) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for round in 0..300 {
             let request = create_request(
                 &format!("bench-paired-{round}"),
@@ -686,16 +739,20 @@ fn paired(fixture: &mut Fixture) {
             bare_insert(&mut bare);
             baseline.push(started.elapsed().as_nanos());
             let started = Instant::now();
-            minimal_create(&mut minimal, &mut counter);
+            minimal_create(&mut minimal, &mut counter, MinimalNumbers::Consecutive);
             floor.push(started.elapsed().as_nanos());
+            let started = Instant::now();
+            minimal_create(&mut minimal, &mut counter, MinimalNumbers::Random);
+            random_floor.push(started.elapsed().as_nanos());
             let started = Instant::now();
             registry.create_token(&request, now()).expect("create");
             subject.push(started.elapsed().as_nanos());
         }
-        let (subject, baseline, floor) = (
+        let (subject, baseline, floor, random_floor) = (
             median_ns(&mut subject),
             median_ns(&mut baseline),
             median_ns(&mut floor),
+            median_ns(&mut random_floor),
         );
         lines.push(format!(
             "create_3_countries_5_numbers {subject:.0} bare_insert {baseline:.0}"
@@ -705,6 +762,12 @@ fn paired(fixture: &mut Fixture) {
         ));
         lines.push(format!(
             "minimal_token_3_5_rows {floor:.0} bare_insert {baseline:.0}"
+        ));
+        lines.push(format!(
+            "create_3_countries_5_numbers {subject:.0} minimal_random_numbers {random_floor:.0}"
+        ));
+        lines.push(format!(
+            "minimal_random_numbers {random_floor:.0} bare_insert {baseline:.0}"
         ));
     }
     for line in &lines {
