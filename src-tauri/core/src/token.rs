@@ -512,7 +512,17 @@ pub(crate) fn load_details(
         .optional()?
         .ok_or_else(|| Error::NotFound { id: id.to_string() })?;
     let triples = composition::load(connection, id)?;
-    let composition = group(&triples)
+    let numbers = numbers::load(connection, id)?;
+    Ok(TokenDetails {
+        summary,
+        composition: cards(&triples),
+        numbers,
+    })
+}
+
+/// A composition as the country cards the details show.
+fn cards(triples: &BTreeSet<Triple>) -> Vec<CompositionCard> {
+    group(triples)
         .into_iter()
         .map(|(country, operators)| CompositionCard {
             country,
@@ -524,13 +534,35 @@ pub(crate) fn load_details(
                 })
                 .collect(),
         })
+        .collect()
+}
+
+/// What a create answers: the details of the token it has just written, built from what it wrote
+/// rather than read back (a read of 4 tables in the create's transaction, about 3 % of its time).
+/// Times are kept to the millisecond, as stored. A test compares it with `get_token` of the same
+/// token, field by field.
+fn created_details(
+    summary: TokenSummary,
+    triples: &BTreeSet<Triple>,
+    numbers: &[(String, String)],
+) -> TokenDetails {
+    let mut entries: Vec<NumberEntry> = numbers
+        .iter()
+        .map(|(number, country)| NumberEntry {
+            formatted: numbers::format_international(number),
+            number: number.clone(),
+            country: country.clone(),
+            enabled: true,
+            added_at: summary.created_at,
+        })
         .collect();
-    let numbers = numbers::load(connection, id)?;
-    Ok(TokenDetails {
+    // The order `numbers::load` reads them in: country, time added (all the same here), number.
+    entries.sort_by(|a, b| (&a.country, &a.number).cmp(&(&b.country, &b.number)));
+    TokenDetails {
+        composition: cards(triples),
+        numbers: entries,
         summary,
-        composition,
-        numbers,
-    })
+    }
 }
 
 fn triple_labels(triples: &BTreeSet<Triple>) -> Vec<String> {
@@ -570,7 +602,7 @@ impl Registry {
         let digest = secret::digest(secret.expose_secret());
         let hint = secret::hint(&secret);
         let id = new_id(now);
-        let details = self.write(|transaction, _| {
+        self.write(|transaction, _| {
             ensure_name_free(transaction, &name, None)?;
             transaction
                 .cached(
@@ -604,10 +636,31 @@ impl Registry {
                 }),
                 now,
             )?;
-            load_details(transaction, &id, now)
+            Ok(())
         })?;
+        let count = |items: usize| u32::try_from(items).unwrap_or(u32::MAX);
+        let created_at = from_millis(to_millis(now));
+        let expires_at = expires_at.map(|time| from_millis(to_millis(time)));
+        let summary = TokenSummary {
+            id,
+            name,
+            description,
+            hint,
+            status: Status::at(None, expires_at, now),
+            created_at,
+            expires_at,
+            revoked_at: None,
+            last_used_at: None,
+            countries: countries
+                .iter()
+                .map(|country| country.to_string())
+                .collect(),
+            triple_count: count(triples.len()),
+            number_count: count(numbers.len()),
+            enabled_number_count: count(numbers.len()),
+        };
         Ok(CreatedToken {
-            token: details,
+            token: created_details(summary, &triples, &numbers),
             secret,
         })
     }

@@ -709,3 +709,62 @@ fn never_used_is_the_least_recent_use() {
     assert_eq!(names(false), ["never-used", "used-early", "used-late"]);
     assert_eq!(names(true), ["used-late", "used-early", "never-used"]);
 }
+
+/// A create answers with the token it wrote, built from what it wrote rather than read back: it
+/// must be exactly what reading the token gives, for every shape of request (numbers given out of
+/// order, twice, in national form; every kind of expiry; a clock with sub-millisecond digits).
+#[test]
+fn a_create_answers_exactly_what_reading_the_token_gives() {
+    let mut temp = temp_registry();
+    let at = now() + Duration::nanoseconds(123_456_789);
+    let mut requests = Vec::new();
+    let mut full = new_token("answer-numbers");
+    full.composition = vec![
+        triple("SN", "WAVE", Method::Cashin),
+        triple("CI", "OM", Method::Merchant),
+        triple("CI", "OM", Method::Cashout),
+        triple("CI", "MTN", Method::Merchant),
+        triple("ML", "OM", Method::Cashin),
+    ];
+    full.numbers = vec![
+        number("SN", "+221 77 123 45 67"),
+        number("CI", "07 07 07 07 09"),
+        number("ml", "+223 70 12 34 56"),
+        number("CI", "+225 01 02 03 04 05"),
+        number("CI", "0707070709"),
+    ];
+    full.expiry = Expiry::At {
+        at: at + Duration::days(3) + Duration::microseconds(1_500),
+    };
+    requests.push(full);
+    let mut never = new_token("answer-never");
+    never.expiry = Expiry::Never;
+    never.description = String::new();
+    requests.push(never);
+    requests.push(new_token("answer-days"));
+    for request in &requests {
+        let created = temp.registry.create_token(request, at).expect("create");
+        crate::support::record_secret(&created.secret);
+        let read = temp
+            .registry
+            .get_token(&created.token.summary.id, at)
+            .expect("read");
+        assert_eq!(created.token, read, "{}", request.name);
+    }
+    let first = temp
+        .registry
+        .get_token(
+            &temp
+                .registry
+                .resolve_token("answer-numbers")
+                .expect("resolve"),
+            at,
+        )
+        .expect("read");
+    assert_eq!(
+        first.numbers.len(),
+        4,
+        "the number given twice is kept once"
+    );
+    assert_eq!(first.summary.countries, ["CI", "ML", "SN"]);
+}
