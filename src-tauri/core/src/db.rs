@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_numbers_without_rowid.sql"),
     include_str!("../migrations/0004_token_access_summary.sql"),
     include_str!("../migrations/0005_fewer_writes_per_create.sql"),
+    include_str!("../migrations/0006_copies_computed_once_per_create.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -506,6 +507,107 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .expect("check");
         assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn migration_6_keeps_every_row_and_defers_the_token_foreign_keys_to_the_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.db");
+        let mut connection = Connection::open(&path).expect("raw");
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .expect("fk");
+        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..5]).expect("schema 5");
+        connection
+            .execute_batch(
+                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
+                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1);
+                 INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT'),
+                                                ('00000000-0000-4000-8000-000000000001', 'SN', 'WAVE', 'CASHIN');
+                 INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2),
+                                            ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
+            )
+            .expect("schema 5 data");
+        let dump = |connection: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
+            let mut rows = Vec::new();
+            for table in ["tokens", "composition", "numbers"] {
+                let mut statement = connection
+                    .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))
+                    .expect("prepare");
+                let columns = statement.column_count();
+                let found = statement
+                    .query_map([], |row| (0..columns).map(|index| row.get(index)).collect())
+                    .expect("query")
+                    .collect::<rusqlite::Result<Vec<Vec<rusqlite::types::Value>>>>()
+                    .expect("rows");
+                rows.extend(found);
+            }
+            rows
+        };
+        let before = dump(&connection);
+        drop(connection);
+
+        let mut connection = open(&path).expect("migrate to the current schema");
+        assert_eq!(dump(&connection), before, "every row kept, unchanged");
+        let names = |kind: &str| -> Vec<String> {
+            connection
+                .prepare("SELECT name FROM sqlite_schema WHERE type = ?1 AND tbl_name IN ('composition', 'numbers') AND sql IS NOT NULL ORDER BY name")
+                .expect("prepare")
+                .query_map([kind], |r| r.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        assert_eq!(names("index"), ["numbers_token"]);
+        assert_eq!(
+            names("trigger"),
+            [
+                "composition_grants_delete",
+                "composition_grants_insert",
+                "composition_grants_update",
+                "numbers_whitelist_delete",
+                "numbers_whitelist_insert",
+                "numbers_whitelist_update"
+            ]
+        );
+        // A number for a token that does not exist is refused, at the commit of its transaction.
+        let transaction = connection.transaction().expect("begin");
+        transaction
+            .execute("INSERT INTO numbers VALUES ('+2250709090909', '00000000-0000-4000-8000-00000000000f', 'CI', 1, 4)", [])
+            .expect("deferred: accepted until the commit");
+        let refused = transaction
+            .commit()
+            .expect_err("no such token at the commit");
+        assert!(refused.to_string().contains("FOREIGN KEY"), "{refused}");
+        assert!(connection
+            .execute("INSERT INTO composition VALUES ('00000000-0000-4000-8000-00000000000f', 'CI', 'OM', 'CASHIN')", [])
+            .is_err());
+        assert_eq!(
+            dump(&connection),
+            before,
+            "nothing of the refused rows stayed"
+        );
+        // Rows first, token last: the token's insert computes its copies from them, whatever
+        // the insert claimed.
+        connection
+            .execute_batch(
+                "BEGIN;
+                 INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000002', 'ML', 'OM', 'CASHIN');
+                 INSERT INTO numbers VALUES ('+22370123456', '00000000-0000-4000-8000-000000000002', 'ML', 1, 5);
+                 INSERT INTO tokens (id, name, name_key, digest, hint, created_at, grants, whitelist)
+                     VALUES ('00000000-0000-4000-8000-000000000002', 'Depot', 'depot', randomblob(32), 'clp_…wxyz', 5,
+                             'CI:OM:MERCHANT', 'CI');
+                 COMMIT;",
+            )
+            .expect("rows, then their token");
+        let copies: (String, String) = connection
+            .query_row(
+                "SELECT grants, whitelist FROM tokens WHERE id = '00000000-0000-4000-8000-000000000002'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("copies");
+        assert_eq!(copies, ("ML:OM:CASHIN".into(), "ML".into()));
     }
 
     #[test]

@@ -604,6 +604,14 @@ impl Registry {
         let id = new_id(now);
         self.write(|transaction, _| {
             ensure_name_free(transaction, &name, None)?;
+            // The composition and number rows first, the token last: its insert trigger then
+            // computes the token's access copies once, where the rows' own triggers would update
+            // the token row once per row (migration 0006). Their foreign keys are checked at the
+            // commit, when the token is there.
+            composition::insert(transaction, &id, &triples)?;
+            for (number, country) in &numbers {
+                numbers::insert(transaction, &id, country, number, now)?;
+            }
             transaction
                 .cached(
                     "INSERT INTO tokens (id, name, name_key, description, digest, hint, created_at, expires_at)
@@ -620,10 +628,6 @@ impl Registry {
                     expires_at.map(to_millis)
                 ])
                 .map_err(|error| name_conflict(error, &name))?;
-            composition::insert(transaction, &id, &triples)?;
-            for (number, country) in &numbers {
-                numbers::insert(transaction, &id, country, number, now)?;
-            }
             history::append(
                 transaction,
                 Some(&id),
