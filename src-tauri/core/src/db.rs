@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_token_access_summary.sql"),
     include_str!("../migrations/0005_fewer_writes_per_create.sql"),
     include_str!("../migrations/0006_copies_computed_once_per_create.sql"),
+    include_str!("../migrations/0007_list_indexes_end_with_the_rowid.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -608,6 +609,59 @@ mod tests {
             )
             .expect("copies");
         assert_eq!(copies, ("ML:OM:CASHIN".into(), "ML".into()));
+    }
+
+    #[test]
+    fn migration_7_leaves_the_id_out_of_the_date_sorts_indexes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.db");
+        let mut connection = Connection::open(&path).expect("raw");
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .expect("fk");
+        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..6]).expect("schema 6");
+        connection
+            .execute_batch(
+                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at, expires_at, revoked_at, last_used_at)
+                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1, 50, NULL, 7),
+                            ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2, 40, 3, NULL);",
+            )
+            .expect("schema 6 data");
+        drop(connection);
+
+        let connection = open(&path).expect("migrate to the current schema");
+        let columns = |index: &str| -> Vec<Option<String>> {
+            connection
+                .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                .expect("prepare")
+                .query_map([index], |r| r.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        assert_eq!(columns("tokens_created"), [Some("created_at".to_string())]);
+        // The first term is the expression `expires_at IS NULL`, which has no column name.
+        assert_eq!(columns("tokens_expires"), [None, Some("expires_at".into())]);
+        assert_eq!(
+            columns("tokens_last_used"),
+            [Some("last_used_at".to_string())]
+        );
+        assert_eq!(
+            columns("tokens_revoked"),
+            [Some("expires_at".to_string()), Some("revoked_at".into())]
+        );
+        let revoked_past_expiry: i64 = connection
+            .query_row(
+                "SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL AND expires_at <= 45",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(revoked_past_expiry, 1);
+        let check: String = connection
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok");
     }
 
     #[test]

@@ -890,8 +890,10 @@ impl Registry {
 }
 
 /// The list's ORDER BY for a sort key and direction, or (`reversed`) the same order backwards,
-/// for reading a page from the far end of the list. Every order ends with the id, so it is total
-/// and its reverse is exact; each is served by one index, walked forwards or backwards.
+/// for reading a page from the far end of the list. Every order ends with a unique key, so it is
+/// total and its reverse is exact; each is served by one index, walked forwards or backwards.
+/// The date sorts end with the rowid, the order tokens were inserted in, which every index of the
+/// table already ends with (migration 0007); the name sort ends with the id.
 fn list_order(sort: SortKey, descending: bool, reversed: bool) -> String {
     let direction = if descending != reversed {
         "DESC"
@@ -899,14 +901,14 @@ fn list_order(sort: SortKey, descending: bool, reversed: bool) -> String {
         "ASC"
     };
     match sort {
-        SortKey::CreatedAt => format!("t.created_at {direction}, t.id {direction}"),
+        SortKey::CreatedAt => format!("t.created_at {direction}, t.rowid {direction}"),
         // No expiry is the farthest expiry.
-        SortKey::ExpiresAt => {
-            format!("t.expires_at IS NULL {direction}, t.expires_at {direction}, t.id {direction}")
-        }
+        SortKey::ExpiresAt => format!(
+            "t.expires_at IS NULL {direction}, t.expires_at {direction}, t.rowid {direction}"
+        ),
         // NULL (never used) sorts first ascending and last descending: the least recent use.
         // One index, `tokens_last_used`, serves both directions.
-        SortKey::LastUsedAt => format!("t.last_used_at {direction}, t.id {direction}"),
+        SortKey::LastUsedAt => format!("t.last_used_at {direction}, t.rowid {direction}"),
         SortKey::Name => format!("t.name_key {direction}, t.id {direction}"),
     }
 }

@@ -768,3 +768,36 @@ fn a_create_answers_exactly_what_reading_the_token_gives() {
     );
     assert_eq!(first.summary.countries, ["CI", "ML", "SN"]);
 }
+
+/// Tokens created within the same millisecond list in the order they were created (the date
+/// sorts break ties by insertion order, migration 0007; their ids differ only by random bits).
+#[test]
+fn tokens_created_in_the_same_millisecond_list_in_creation_order() {
+    let mut temp = temp_registry();
+    let names: Vec<String> = (0..12).map(|index| format!("same-ms-{index:02}")).collect();
+    for name in &names {
+        temp.registry
+            .create_token(&new_token(name), now())
+            .expect("create");
+    }
+    let listed = |descending: bool| -> Vec<String> {
+        temp.registry
+            .list_tokens(
+                &ListQuery {
+                    sort: SortKey::CreatedAt,
+                    descending,
+                    ..ListQuery::default()
+                },
+                now(),
+            )
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|item| item.name)
+            .collect()
+    };
+    assert_eq!(listed(false), names);
+    let mut newest_first = names.clone();
+    newest_first.reverse();
+    assert_eq!(listed(true), newest_first);
+}
