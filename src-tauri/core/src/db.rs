@@ -388,24 +388,48 @@ mod tests {
         assert_eq!(migrated, next as i64, "the database itself was migrated");
     }
 
-    #[test]
-    fn migration_3_keeps_every_number_and_drops_the_rowid() {
+    /// A database file at schema `version` (the first `version` migrations) holding `rows`,
+    /// closed, for a migration test to open with everything this build has.
+    fn database_at_version(version: usize, rows: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("tokens.db");
         let mut connection = Connection::open(&path).expect("raw");
         connection
             .pragma_update(None, "foreign_keys", "ON")
             .expect("fk");
-        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..2]).expect("schema 2");
-        connection
-            .execute_batch(
-                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
-                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop',
-                             zeroblob(32), 'clp_…abcd', 1);
-                 INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2);
-                 INSERT INTO numbers VALUES ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
-            )
-            .expect("schema 2 data");
+        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..version]).expect("old schema");
+        connection.execute_batch(rows).expect("old schema's rows");
+        (dir, path)
+    }
+
+    /// Every row of `tables`, each table in the order of its first three columns.
+    fn rows_of(connection: &Connection, tables: &[&str]) -> Vec<Vec<rusqlite::types::Value>> {
+        let mut rows = Vec::new();
+        for table in tables {
+            let mut statement = connection
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))
+                .expect("prepare");
+            let columns = statement.column_count();
+            let found = statement
+                .query_map([], |row| (0..columns).map(|index| row.get(index)).collect())
+                .expect("query")
+                .collect::<rusqlite::Result<Vec<Vec<rusqlite::types::Value>>>>()
+                .expect("rows");
+            rows.extend(found);
+        }
+        rows
+    }
+
+    #[test]
+    fn migration_3_keeps_every_number_and_drops_the_rowid() {
+        let (_dir, path) = database_at_version(
+            2,
+            "INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop',
+                         zeroblob(32), 'clp_…abcd', 1);
+             INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2);
+             INSERT INTO numbers VALUES ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
+        );
         let dump = |connection: &Connection| -> Vec<(String, String, String, i64, i64)> {
             connection
                 .prepare("SELECT number, token_id, country, enabled, added_at FROM numbers ORDER BY number")
@@ -415,8 +439,7 @@ mod tests {
                 .collect::<rusqlite::Result<_>>()
                 .expect("rows")
         };
-        let before = dump(&connection);
-        drop(connection);
+        let before = dump(&Connection::open(&path).expect("raw"));
 
         let connection = open(&path).expect("migrate to the current schema");
         assert_eq!(dump(&connection), before, "every number kept, unchanged");
@@ -447,40 +470,22 @@ mod tests {
 
     #[test]
     fn migration_5_keeps_every_token_and_replaces_four_list_indexes_with_two() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("tokens.db");
-        let mut connection = Connection::open(&path).expect("raw");
-        connection
-            .pragma_update(None, "foreign_keys", "ON")
-            .expect("fk");
-        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..4]).expect("schema 4");
-        connection
-            .execute_batch(
-                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at, expires_at, revoked_at, last_used_at)
-                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1, 50, NULL, 7),
-                            ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2, 40, 3, NULL),
-                            ('00000000-0000-4000-8000-000000000003', 'Depot', 'depot', randomblob(32), 'clp_…ijkl', 3, NULL, NULL, NULL);
-                 INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT');",
-            )
-            .expect("schema 4 data");
-        let dump = |connection: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
-            connection
-                .prepare("SELECT * FROM tokens ORDER BY id")
-                .expect("prepare")
-                .query_map([], |row| {
-                    (0..row.as_ref().column_count())
-                        .map(|index| row.get(index))
-                        .collect()
-                })
-                .expect("query")
-                .collect::<rusqlite::Result<_>>()
-                .expect("rows")
-        };
-        let before = dump(&connection);
-        drop(connection);
+        let (_dir, path) = database_at_version(
+            4,
+            "INSERT INTO tokens (id, name, name_key, digest, hint, created_at, expires_at, revoked_at, last_used_at)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1, 50, NULL, 7),
+                        ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2, 40, 3, NULL),
+                        ('00000000-0000-4000-8000-000000000003', 'Depot', 'depot', randomblob(32), 'clp_…ijkl', 3, NULL, NULL, NULL);
+             INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT');",
+        );
+        let before = rows_of(&Connection::open(&path).expect("raw"), &["tokens"]);
 
         let connection = open(&path).expect("migrate to the current schema");
-        assert_eq!(dump(&connection), before, "every token kept, unchanged");
+        assert_eq!(
+            rows_of(&connection, &["tokens"]),
+            before,
+            "every token kept, unchanged"
+        );
         let indexes: Vec<String> = connection
             .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tokens' AND sql IS NOT NULL ORDER BY name")
             .expect("prepare")
@@ -512,44 +517,24 @@ mod tests {
 
     #[test]
     fn migration_6_keeps_every_row_and_defers_the_token_foreign_keys_to_the_commit() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("tokens.db");
-        let mut connection = Connection::open(&path).expect("raw");
-        connection
-            .pragma_update(None, "foreign_keys", "ON")
-            .expect("fk");
-        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..5]).expect("schema 5");
-        connection
-            .execute_batch(
-                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
-                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1);
-                 INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT'),
-                                                ('00000000-0000-4000-8000-000000000001', 'SN', 'WAVE', 'CASHIN');
-                 INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2),
-                                            ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
-            )
-            .expect("schema 5 data");
-        let dump = |connection: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
-            let mut rows = Vec::new();
-            for table in ["tokens", "composition", "numbers"] {
-                let mut statement = connection
-                    .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))
-                    .expect("prepare");
-                let columns = statement.column_count();
-                let found = statement
-                    .query_map([], |row| (0..columns).map(|index| row.get(index)).collect())
-                    .expect("query")
-                    .collect::<rusqlite::Result<Vec<Vec<rusqlite::types::Value>>>>()
-                    .expect("rows");
-                rows.extend(found);
-            }
-            rows
-        };
-        let before = dump(&connection);
-        drop(connection);
+        let (_dir, path) = database_at_version(
+            5,
+            "INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1);
+             INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT'),
+                                            ('00000000-0000-4000-8000-000000000001', 'SN', 'WAVE', 'CASHIN');
+             INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2),
+                                        ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
+        );
+        let tables = ["tokens", "composition", "numbers"];
+        let before = rows_of(&Connection::open(&path).expect("raw"), &tables);
 
         let mut connection = open(&path).expect("migrate to the current schema");
-        assert_eq!(dump(&connection), before, "every row kept, unchanged");
+        assert_eq!(
+            rows_of(&connection, &tables),
+            before,
+            "every row kept, unchanged"
+        );
         let names = |kind: &str| -> Vec<String> {
             connection
                 .prepare("SELECT name FROM sqlite_schema WHERE type = ?1 AND tbl_name IN ('composition', 'numbers') AND sql IS NOT NULL ORDER BY name")
@@ -584,7 +569,7 @@ mod tests {
             .execute("INSERT INTO composition VALUES ('00000000-0000-4000-8000-00000000000f', 'CI', 'OM', 'CASHIN')", [])
             .is_err());
         assert_eq!(
-            dump(&connection),
+            rows_of(&connection, &tables),
             before,
             "nothing of the refused rows stayed"
         );
@@ -613,21 +598,12 @@ mod tests {
 
     #[test]
     fn migration_7_leaves_the_id_out_of_the_date_sorts_indexes() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("tokens.db");
-        let mut connection = Connection::open(&path).expect("raw");
-        connection
-            .pragma_update(None, "foreign_keys", "ON")
-            .expect("fk");
-        migrate_with(&mut connection, "tokens.db", &MIGRATIONS[..6]).expect("schema 6");
-        connection
-            .execute_batch(
-                "INSERT INTO tokens (id, name, name_key, digest, hint, created_at, expires_at, revoked_at, last_used_at)
-                     VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1, 50, NULL, 7),
-                            ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2, 40, 3, NULL);",
-            )
-            .expect("schema 6 data");
-        drop(connection);
+        let (_dir, path) = database_at_version(
+            6,
+            "INSERT INTO tokens (id, name, name_key, digest, hint, created_at, expires_at, revoked_at, last_used_at)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1, 50, NULL, 7),
+                        ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2, 40, 3, NULL);",
+        );
 
         let connection = open(&path).expect("migrate to the current schema");
         let columns = |index: &str| -> Vec<Option<String>> {
