@@ -30,10 +30,10 @@ fn real_database(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-/// Damages the middle page of a database spanning at least 8 pages.
-fn damage_middle_page(path: &Path) {
-    let pages = damage::damage_middle_page(path);
-    assert!(pages >= 8, "the database spans {pages} pages");
+/// Damages the search index (its root page): the integrity check fails, a search fails, and the
+/// list's pages without a search, the tokens and their details still read.
+fn damage_search_index(path: &Path) {
+    damage::damage_root_page_of(path, "tokens_search");
 }
 
 fn assert_read_only(error: &Value, command: &str) {
@@ -91,7 +91,7 @@ fn first_token_id(harness: &crate::command_tests::Harness) -> Option<String> {
 fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
     let dir = ScanDir::new();
     let path = real_database(dir.path());
-    damage_middle_page(&path);
+    damage_search_index(&path);
     let before = std::fs::read(&path).expect("read");
     let harness = harness(dir.path());
 
@@ -103,7 +103,7 @@ fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
         !problem.is_empty(),
         "app_info tells the UI what the check found: {info}"
     );
-    // Reads: the first page of the list (the damage is in the middle) and one token.
+    // Reads: the first page of the list (the damage is in the search index) and one token.
     let id = first_token_id(&harness).expect("the first tokens are still listed");
     let token = harness
         .invoke("get_token", json!({ "id": id }))
@@ -254,7 +254,7 @@ fn restoring_a_backup_over_a_damaged_database_makes_it_writable_again() {
         )
         .expect("a backup from before the damage");
     }
-    damage_middle_page(&path);
+    damage_search_index(&path);
     let harness = harness(dir.path());
     assert!(harness.invoke("app_info", json!({})).expect("info")["integrity_problem"].is_string());
     let listed = harness.invoke("list_backups", json!({})).expect("listed");
@@ -319,7 +319,7 @@ fn write_commands(id: &str) -> Vec<(&'static str, Value)> {
 fn at_start_a_damaged_database_serves_its_first_page_then_turns_read_only_once_checked() {
     let dir = ScanDir::new();
     let path = real_database(dir.path());
-    damage_middle_page(&path);
+    damage_search_index(&path);
     let before = std::fs::read(&path).expect("read");
     let harness = starting_harness(dir.path());
 

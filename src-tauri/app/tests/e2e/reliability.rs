@@ -39,7 +39,7 @@ async fn a_damaged_database_opens_read_only_under_a_banner_pointing_to_settings(
     let app = App::start_with(
         |db| {
             real_database(db);
-            damage::damage_middle_page(db);
+            damage::damage_root_page_of(db, "tokens_search");
         },
         "integrity-banner",
     )

@@ -6,6 +6,7 @@ use std::path::Path;
 
 /// Overwrites the page in the middle of the SQLite file at `path` with garbage (a fixed pattern,
 /// so a failure replays) and returns how many pages the file had.
+#[allow(dead_code)] // Each including test crate uses one of the two.
 pub fn damage_middle_page(path: &Path) -> usize {
     let bytes = std::fs::read(path).expect("read");
     let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
@@ -22,4 +23,36 @@ pub fn damage_middle_page(path: &Path) -> usize {
     file.write_all(&garbage).expect("write garbage");
     file.sync_all().expect("sync");
     pages
+}
+
+/// Overwrites the root page of the B-tree `name` (a table or an index) with the same garbage, so
+/// that every read through it fails and `quick_check` reports it, while the other B-trees still
+/// read: which reads must keep working does not depend on where the file's pages happen to lie
+/// (a schema change moves them). The database must be closed (its WAL checkpointed).
+#[allow(dead_code)] // Each including test crate uses one of the two.
+pub fn damage_root_page_of(path: &Path, name: &str) {
+    let root: i64 = {
+        let connection = rusqlite::Connection::open(path).expect("open to find the root page");
+        connection
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .expect("the B-tree exists")
+    };
+    let bytes = std::fs::read(path).expect("read");
+    let page_size = u64::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    let garbage: Vec<u8> = (0..page_size)
+        .map(|i| (i * 151 % 251) as u8 ^ 0x5a)
+        .collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open for damage");
+    let root = u64::try_from(root).expect("a page number");
+    file.seek(SeekFrom::Start((root - 1) * page_size))
+        .expect("seek");
+    file.write_all(&garbage).expect("write garbage");
+    file.sync_all().expect("sync");
 }
