@@ -27,12 +27,9 @@ pub fn temp_registry() -> TempRegistry {
 impl TempRegistry {
     /// Creates a token and returns its id (most tests need nothing else of it).
     pub fn create_id(&mut self, request: &NewToken) -> String {
-        self.registry
-            .create_token(request, now())
-            .expect("create")
-            .token
-            .summary
-            .id
+        let created = self.registry.create_token(request, now()).expect("create");
+        record_secret(&created.secret);
+        created.token.summary.id
     }
 }
 
