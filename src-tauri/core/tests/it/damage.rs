@@ -4,10 +4,9 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-/// Overwrites the page in the middle of the SQLite file at `path` with garbage (a fixed pattern,
-/// so a failure replays) and returns how many pages the file had.
-#[allow(dead_code)] // Each including test crate uses one of the two.
-pub fn damage_middle_page(path: &Path) -> usize {
+/// Overwrites page `number` (1-based) of the SQLite file at `path` with garbage (a fixed pattern,
+/// so a failure replays) and returns how many pages the file has.
+fn overwrite_page(path: &Path, number: impl Fn(usize) -> usize) -> usize {
     let bytes = std::fs::read(path).expect("read");
     let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
     let pages = bytes.len() / page_size;
@@ -18,11 +17,18 @@ pub fn damage_middle_page(path: &Path) -> usize {
         .write(true)
         .open(path)
         .expect("open for damage");
-    file.seek(SeekFrom::Start(((pages / 2) * page_size) as u64))
+    file.seek(SeekFrom::Start(((number(pages) - 1) * page_size) as u64))
         .expect("seek");
     file.write_all(&garbage).expect("write garbage");
     file.sync_all().expect("sync");
     pages
+}
+
+/// Overwrites the page in the middle of the SQLite file at `path` with garbage and returns how
+/// many pages the file had.
+#[allow(dead_code)] // Each including test crate uses one of the two.
+pub fn damage_middle_page(path: &Path) -> usize {
+    overwrite_page(path, |pages| pages / 2 + 1)
 }
 
 /// Overwrites the root page of the B-tree `name` (a table or an index) with the same garbage, so
@@ -31,28 +37,14 @@ pub fn damage_middle_page(path: &Path) -> usize {
 /// (a schema change moves them). The database must be closed (its WAL checkpointed).
 #[allow(dead_code)] // Each including test crate uses one of the two.
 pub fn damage_root_page_of(path: &Path, name: &str) {
-    let root: i64 = {
-        let connection = rusqlite::Connection::open(path).expect("open to find the root page");
-        connection
-            .query_row(
-                "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
-                [name],
-                |row| row.get(0),
-            )
-            .expect("the B-tree exists")
-    };
-    let bytes = std::fs::read(path).expect("read");
-    let page_size = u64::from(u16::from_be_bytes([bytes[16], bytes[17]]));
-    let garbage: Vec<u8> = (0..page_size)
-        .map(|i| (i * 151 % 251) as u8 ^ 0x5a)
-        .collect();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open for damage");
-    let root = u64::try_from(root).expect("a page number");
-    file.seek(SeekFrom::Start((root - 1) * page_size))
-        .expect("seek");
-    file.write_all(&garbage).expect("write garbage");
-    file.sync_all().expect("sync");
+    let root: i64 = rusqlite::Connection::open(path)
+        .expect("open to find the root page")
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .expect("the B-tree exists");
+    let root = usize::try_from(root).expect("a page number");
+    overwrite_page(path, |_| root);
 }
