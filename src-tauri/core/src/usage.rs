@@ -214,22 +214,24 @@ impl UsageRecorder {
         stored: Option<i64>,
     ) -> Result<()> {
         // Looked up by &str first: the key is allocated only for a token not seen yet.
-        let written = match self.last_used.get_mut(token_id) {
+        let (written, seen) = match self.last_used.get_mut(token_id) {
             Some(entry) => {
                 entry.newest = entry.newest.max(at);
-                Some(entry.written).max(stored)
+                (Some(entry.written).max(stored), true)
             }
-            None => stored,
+            None => (stored, false),
         };
         if written.is_some_and(|written| at - written < LAST_USED_REFRESH_MILLIS) {
-            // Not due: remember the newest value; a flush or a later due check writes it.
-            if let Some(written) = written {
-                self.last_used
-                    .entry(token_id.to_string())
-                    .or_insert(LastUse {
+            // Not due: remember the newest value (done above for a token already seen); a flush
+            // or a later due check writes it.
+            if let (Some(written), false) = (written, seen) {
+                self.last_used.insert(
+                    token_id.to_string(),
+                    LastUse {
                         written,
                         newest: at.max(written),
-                    });
+                    },
+                );
             }
             return Ok(());
         }
