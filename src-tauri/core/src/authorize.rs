@@ -200,13 +200,12 @@ impl Registry {
 }
 
 /// The decision in one statement: the token by digest (the `digest` UNIQUE index, then its row,
-/// which carries its composition and the countries where it has enabled numbers: see migration
-/// 0004), and the phone's `enabled` flag if the phone, as typed, is whitelisted on this token in
-/// this country (one seek of the numbers primary key; none when no phone was given).
-const DECIDE: &str = "SELECT t.id, t.name, t.digest, t.revoked_at, t.expires_at, t.last_used_at,
-        t.grants, t.whitelist,
-        (SELECT n.enabled FROM numbers n WHERE n.number = ?3 AND n.token_id = t.id AND n.country = ?2)
-     FROM tokens t WHERE t.digest = ?1";
+/// which carries its composition and its enabled numbers: see migrations 0004 and 0008). An
+/// allowed check reads nothing else, as the floor it is measured against (SHA-256 and one indexed
+/// SELECT).
+const DECIDE: &str =
+    "SELECT id, name, digest, revoked_at, expires_at, last_used_at, grants, whitelist
+     FROM tokens WHERE digest = ?1";
 
 /// How far a request matches the token's grants ('CC:OPERATOR:METHOD' triples separated by
 /// spaces): 3 allowed, 2 the method is missing, 1 the operator, 0 the country.
@@ -228,6 +227,27 @@ fn grant_level(grants: &str, country: &str, operator: &str, method: &str) -> u8 
         return 3;
     }
     level
+}
+
+/// What a token's whitelist copy ('CC+E164' entries separated by spaces, schema 8) says about a
+/// request: whether the token whitelists numbers in `country` at all, and whether `number` is
+/// one of its enabled numbers there.
+fn whitelist_match(whitelist: &str, country: &str, number: Option<&str>) -> (bool, bool) {
+    let mut active = false;
+    for entry in whitelist.split(' ') {
+        let Some(entry_number) = entry.strip_prefix(country) else {
+            continue;
+        };
+        // A country code is two letters and a number starts with '+': "C" never matches "CI+...".
+        if !entry_number.starts_with('+') {
+            continue;
+        }
+        active = true;
+        if Some(entry_number) == number {
+            return (true, true);
+        }
+    }
+    (active, false)
 }
 
 /// A whitelisted number of the token, in that country, exactly as stored (E.164): Some(enabled).
@@ -282,7 +302,7 @@ fn decide(
     let row = connection
         .cached(DECIDE)?
         .query_row(
-            params![digest.as_slice(), context.country, candidate],
+            params![digest.as_slice()],
             // The digest, the grants and the whitelist are read in place: no copy per check.
             |row| {
                 let text = |index: usize| -> rusqlite::Result<Option<&str>> {
@@ -306,12 +326,9 @@ fn decide(
                         &context.operator,
                         &context.method,
                     ),
-                    whitelist_active: text(7)?.is_some_and(|countries| {
-                        countries
-                            .split(' ')
-                            .any(|country| country == context.country)
+                    whitelist: text(7)?.map_or((false, false), |whitelist| {
+                        whitelist_match(whitelist, &context.country, candidate.as_deref())
                     }),
-                    phone_enabled: row.get(8)?,
                 })
             },
         )
@@ -351,28 +368,40 @@ fn decide(
         _ => {}
     }
     // Per country: with at least one enabled number, only those numbers may pay there.
-    if row.whitelist_active {
+    let (whitelist_active, enabled_as_typed) = row.whitelist;
+    if whitelist_active {
         let Some(phone) = context.phone.as_deref() else {
             return denied(DenyReason::PhoneRequired, "");
         };
+        let whitelisted = |number: &str| -> Result<Option<(String, bool)>> {
+            Ok(connection
+                .cached(WHITELISTED)?
+                .query_row(params![number, token.id, context.country], |r| {
+                    r.get::<_, bool>(0)
+                })
+                .optional()?
+                .map(|enabled| (number.to_string(), enabled)))
+        };
         // The whitelisted number matched, as stored (E.164), with its enabled flag.
         let mut normalized = None;
-        let found: Option<(String, bool)> = if let Some(enabled) = row.phone_enabled {
-            candidate.map(|number| (number, enabled))
-        } else {
-            // Not found as typed: a national form, or an international one that is not
-            // canonical. Normalise with libphonenumber (only this path pays for it).
-            normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
-            match normalized.as_deref() {
-                Some(number) if Some(number) != candidate.as_deref() => connection
-                    .cached(WHITELISTED)?
-                    .query_row(params![number, token.id, context.country], |r| {
-                        r.get::<_, bool>(0)
-                    })
-                    .optional()?
-                    .map(|enabled| (number.to_string(), enabled)),
-                _ => None,
-            }
+        let found: Option<(String, bool)> = match candidate {
+            Some(number) if enabled_as_typed => Some((number, true)),
+            // Not an enabled number as typed: a disabled one, a stranger, or a form that is not
+            // canonical E.164. Only these paths read the numbers table.
+            _ => match candidate.as_deref().map(whitelisted).transpose()?.flatten() {
+                Some(found) => Some(found),
+                None => {
+                    // A national form, or an international one that is not canonical: normalise
+                    // with libphonenumber (only this path pays for it).
+                    normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
+                    match normalized.as_deref() {
+                        Some(number) if Some(number) != candidate.as_deref() => {
+                            whitelisted(number)?
+                        }
+                        _ => None,
+                    }
+                }
+            },
         };
         match found {
             Some((_, true)) => {}
@@ -420,15 +449,51 @@ struct Row {
     last_used_at: Option<i64>,
     /// How far the request matches the token's grants (see [`grant_level`]).
     grant_level: u8,
-    /// The token has an enabled whitelisted number in the request's country.
-    whitelist_active: bool,
-    /// The phone as typed, if whitelisted on this token in this country: its `enabled` flag.
-    phone_enabled: Option<bool>,
+    /// From the whitelist copy: the token has an enabled number in the request's country, and
+    /// the phone as typed (in E.164) is one of them (see [`whitelist_match`]).
+    whitelist: (bool, bool),
 }
 
 #[cfg(test)]
 mod grant_tests {
-    use super::grant_level;
+    use super::{grant_level, whitelist_match};
+
+    #[test]
+    fn whitelist_match_finds_the_country_and_the_exact_number() {
+        let whitelist = "CI+2250701020304 CI+2250707080910 SN+221771234567";
+        assert_eq!(
+            whitelist_match(whitelist, "CI", Some("+2250707080910")),
+            (true, true)
+        );
+        assert_eq!(
+            whitelist_match(whitelist, "SN", Some("+221771234567")),
+            (true, true)
+        );
+        // The number of another country, a prefix of a number, none at all: whitelisted, not matched.
+        assert_eq!(
+            whitelist_match(whitelist, "CI", Some("+221771234567")),
+            (true, false)
+        );
+        assert_eq!(
+            whitelist_match(whitelist, "CI", Some("+22507010203")),
+            (true, false)
+        );
+        assert_eq!(whitelist_match(whitelist, "CI", None), (true, false));
+        // A country without numbers, or a part of a code, whitelists nothing.
+        assert_eq!(
+            whitelist_match(whitelist, "ML", Some("+22370123456")),
+            (false, false)
+        );
+        assert_eq!(
+            whitelist_match(whitelist, "C", Some("I+2250701020304")),
+            (false, false)
+        );
+        assert_eq!(
+            whitelist_match(whitelist, "", Some("CI+2250701020304")),
+            (false, false)
+        );
+        assert_eq!(whitelist_match("", "CI", Some("")), (false, false));
+    }
 
     #[test]
     fn grant_level_says_how_far_a_request_matches() {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_fewer_writes_per_create.sql"),
     include_str!("../migrations/0006_copies_computed_once_per_create.sql"),
     include_str!("../migrations/0007_list_indexes_end_with_the_rowid.sql"),
+    include_str!("../migrations/0008_whitelist_holds_the_numbers.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -527,14 +528,14 @@ mod tests {
                                         ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
         );
         let tables = ["tokens", "composition", "numbers"];
-        let before = rows_of(&Connection::open(&path).expect("raw"), &tables);
+        let mut raw = Connection::open(&path).expect("raw");
+        let before = rows_of(&raw, &tables);
+        migrate_with(&mut raw, "tokens.db", &MIGRATIONS[..6]).expect("migrate to schema 6");
+        assert_eq!(rows_of(&raw, &tables), before, "every row kept, unchanged");
+        drop(raw);
 
         let mut connection = open(&path).expect("migrate to the current schema");
-        assert_eq!(
-            rows_of(&connection, &tables),
-            before,
-            "every row kept, unchanged"
-        );
+        let migrated = rows_of(&connection, &tables);
         let names = |kind: &str| -> Vec<String> {
             connection
                 .prepare("SELECT name FROM sqlite_schema WHERE type = ?1 AND tbl_name IN ('composition', 'numbers') AND sql IS NOT NULL ORDER BY name")
@@ -570,7 +571,7 @@ mod tests {
             .is_err());
         assert_eq!(
             rows_of(&connection, &tables),
-            before,
+            migrated,
             "nothing of the refused rows stayed"
         );
         // Rows first, token last: the token's insert computes its copies from them, whatever
@@ -593,7 +594,8 @@ mod tests {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .expect("copies");
-        assert_eq!(copies, ("ML:OM:CASHIN".into(), "ML".into()));
+        // Schema 8's whitelist: the enabled numbers, each after its country.
+        assert_eq!(copies, ("ML:OM:CASHIN".into(), "ML+22370123456".into()));
     }
 
     #[test]
@@ -638,6 +640,86 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .expect("check");
         assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn migration_8_puts_the_enabled_numbers_in_the_whitelist_copy() {
+        let (_dir, path) = database_at_version(
+            7,
+            "BEGIN;
+             INSERT INTO composition VALUES ('00000000-0000-4000-8000-000000000001', 'CI', 'OM', 'MERCHANT'),
+                                            ('00000000-0000-4000-8000-000000000001', 'SN', 'WAVE', 'CASHIN'),
+                                            ('00000000-0000-4000-8000-000000000002', 'CI', 'OM', 'MERCHANT');
+             INSERT INTO numbers VALUES ('+2250707070707', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2),
+                                        ('+2250101010101', '00000000-0000-4000-8000-000000000001', 'CI', 1, 3),
+                                        ('+2250505050505', '00000000-0000-4000-8000-000000000001', 'CI', 0, 4),
+                                        ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 1, 5),
+                                        ('+2250909090909', '00000000-0000-4000-8000-000000000002', 'CI', 0, 6);
+             INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'Shop', 'shop', zeroblob(32), 'clp_…abcd', 1),
+                        ('00000000-0000-4000-8000-000000000002', 'Kiosk', 'kiosk', randomblob(32), 'clp_…efgh', 2);
+             INSERT INTO history (token_id, at, kind) VALUES ('00000000-0000-4000-8000-000000000001', 1, 'created'),
+                                                             ('00000000-0000-4000-8000-000000000002', 2, 'created');
+             COMMIT;",
+        );
+        let tables = ["tokens", "composition", "numbers"];
+        let raw = Connection::open(&path).expect("raw");
+        let whitelist_of = |connection: &Connection| -> Vec<Option<String>> {
+            connection
+                .prepare("SELECT whitelist FROM tokens ORDER BY id")
+                .expect("prepare")
+                .query_map([], |r| r.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        assert_eq!(whitelist_of(&raw), [Some("CI SN".to_string()), None]);
+        // Every row but the copy, before and after.
+        let without_copy = |connection: &Connection| {
+            connection
+                .execute_batch("SAVEPOINT look; UPDATE tokens SET whitelist = NULL;")
+                .expect("blank the copy");
+            let rows = rows_of(connection, &tables);
+            connection
+                .execute_batch("ROLLBACK TO look; RELEASE look;")
+                .expect("restore");
+            rows
+        };
+        let before = without_copy(&raw);
+        drop(raw);
+
+        let connection = open(&path).expect("migrate to the current schema");
+        assert_eq!(
+            whitelist_of(&connection),
+            [
+                Some("CI+2250101010101 CI+2250707070707 SN+221771234567".to_string()),
+                None
+            ],
+            "enabled numbers only, by country then number; none for a token with only disabled ones"
+        );
+        assert_eq!(without_copy(&connection), before, "every other value kept");
+        // The triggers keep the new form.
+        connection
+            .execute(
+                "UPDATE numbers SET enabled = 1 WHERE number = '+2250909090909'",
+                [],
+            )
+            .expect("enable");
+        connection
+            .execute("DELETE FROM numbers WHERE number = '+2250101010101'", [])
+            .expect("delete");
+        assert_eq!(
+            whitelist_of(&connection),
+            [
+                Some("CI+2250707070707 SN+221771234567".to_string()),
+                Some("CI+2250909090909".to_string())
+            ]
+        );
+        drop(connection);
+        assert!(
+            check_integrity(&path).expect("check").is_ok(),
+            "the copies agree with the tables"
+        );
     }
 
     #[test]

@@ -182,7 +182,7 @@ pub fn check_invariants(connection: &Connection) -> Result<Vec<String>> {
              WHERE NOT EXISTS (SELECT 1 FROM history h WHERE h.token_id = t.id AND h.kind = 'created')",
             "every token's history starts with its creation",
         ),
-        // Migration 0004's copies, which authorize decides from, against what they summarise.
+        // The copies authorize decides from (migrations 0004 and 0008), against what they summarise.
         (
             "SELECT 'token ' || id || ' grants [' || coalesce(grants, '') || '] but its composition is ['
                     || coalesce(actual, '') || ']'
@@ -195,14 +195,14 @@ pub fn check_invariants(connection: &Connection) -> Result<Vec<String>> {
             "a token's grants copy its composition",
         ),
         (
-            "SELECT 'token ' || id || ' lists [' || coalesce(whitelist, '') || '] as its countries with enabled numbers, not ['
+            "SELECT 'token ' || id || ' lists [' || coalesce(whitelist, '') || '] as its enabled numbers, not ['
                     || coalesce(actual, '') || ']'
-             FROM (SELECT t.id, t.whitelist, (SELECT group_concat(country, ' ') FROM (
-                       SELECT DISTINCT n.country FROM numbers n
-                       WHERE n.token_id = t.id AND n.enabled = 1 ORDER BY n.country)) AS actual
+             FROM (SELECT t.id, t.whitelist, (SELECT group_concat(entry, ' ') FROM (
+                       SELECT n.country || n.number AS entry FROM numbers n
+                       WHERE n.token_id = t.id AND n.enabled = 1 ORDER BY n.country, n.number)) AS actual
                    FROM tokens t)
              WHERE whitelist IS NOT actual",
-            "a token's whitelist countries copy its enabled numbers",
+            "a token's whitelist copies its enabled numbers",
         ),
     ];
     let mut broken = Vec::new();

@@ -392,6 +392,101 @@ fn a_revoked_token_is_denied_even_with_usage_pending() {
     );
 }
 
+/// The token row's copy of its enabled numbers (schema 8) decides the allowed checks: it follows
+/// every change of the numbers, and a number counts only in its own country.
+#[test]
+fn a_number_pays_only_in_its_country_and_while_it_is_enabled() {
+    let mut temp = temp_registry();
+    let mut shop = new_token("shop");
+    shop.composition = vec![
+        triple("CI", "OM", Method::Merchant),
+        triple("SN", "WAVE", Method::Merchant),
+    ];
+    shop.numbers = vec![
+        number("CI", "0707070707"),
+        number("CI", "0505050505"),
+        number("SN", "771234567"),
+    ];
+    let created = temp.registry.create_token(&shop, now()).expect("create");
+    crate::support::record_secret(&created.secret);
+    let id = created.token.summary.id.clone();
+    let secret = created.secret.expose_secret().to_string();
+    let registry = &mut temp.registry;
+    let check = |registry: &mut Registry, country: &str, operator: &str, phone: Option<&str>| {
+        reason(
+            registry,
+            &request(&secret, country, operator, "MERCHANT", phone),
+        )
+    };
+
+    assert_eq!(check(registry, "CI", "OM", Some("+2250707070707")), None);
+    assert_eq!(check(registry, "SN", "WAVE", Some("+221771234567")), None);
+    assert_eq!(
+        check(registry, "CI", "OM", Some("+221771234567")),
+        Some(DenyReason::PhoneNotWhitelisted),
+        "the Senegal number does not pay in Côte d'Ivoire"
+    );
+    assert_eq!(
+        check(registry, "SN", "WAVE", Some("+2250707070707")),
+        Some(DenyReason::PhoneNotWhitelisted),
+        "nor the other way round"
+    );
+
+    registry
+        .set_number_enabled(&id, "+2250707070707", false, now())
+        .expect("disable");
+    for phone in ["+2250707070707", "07 07 07 07 07"] {
+        assert_eq!(
+            check(registry, "CI", "OM", Some(phone)),
+            Some(DenyReason::PhoneDisabled),
+            "{phone:?}"
+        );
+    }
+    assert_eq!(check(registry, "CI", "OM", Some("+2250505050505")), None);
+    registry
+        .set_number_enabled(&id, "+2250505050505", false, now())
+        .expect("disable the other");
+    assert_eq!(
+        check(registry, "CI", "OM", Some("+2250707070707")),
+        None,
+        "no enabled number left in Côte d'Ivoire: any phone pays there"
+    );
+    assert_eq!(
+        check(registry, "SN", "WAVE", None),
+        Some(DenyReason::PhoneRequired)
+    );
+
+    registry
+        .set_number_enabled(&id, "+2250707070707", true, now())
+        .expect("enable again");
+    assert_eq!(check(registry, "CI", "OM", Some("+2250707070707")), None);
+    assert_eq!(
+        check(registry, "CI", "OM", Some("+2250505050505")),
+        Some(DenyReason::PhoneDisabled)
+    );
+    assert_eq!(
+        check(registry, "CI", "OM", None),
+        Some(DenyReason::PhoneRequired)
+    );
+
+    registry
+        .remove_number(&id, "+221771234567", now())
+        .expect("remove");
+    assert_eq!(
+        check(registry, "SN", "WAVE", Some("+221771234567")),
+        None,
+        "no number left in Senegal: any phone pays there"
+    );
+    registry
+        .add_number(&id, "SN", "+221781234567", now())
+        .expect("add");
+    assert_eq!(
+        check(registry, "SN", "WAVE", Some("+221771234567")),
+        Some(DenyReason::PhoneNotWhitelisted)
+    );
+    assert_eq!(check(registry, "SN", "WAVE", Some("+221781234567")), None);
+}
+
 #[test]
 fn a_whitelisted_phone_is_recognised_in_every_accepted_form() {
     let mut temp = temp_registry();

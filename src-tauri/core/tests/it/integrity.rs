@@ -160,9 +160,9 @@ fn a_read_only_registry_lists_what_is_left_and_refuses_writes() {
     );
 }
 
-/// Authorize decides from copies of the composition and of the enabled numbers' countries kept in
-/// each token row by triggers (migration 0004): every change keeps them equal, and a hand edit
-/// that makes them differ is reported by the integrity check.
+/// Authorize decides from copies of the composition and of the enabled numbers kept in each token
+/// row by triggers (migrations 0004 and 0008): every change keeps them equal, and a hand edit that
+/// makes them differ is reported by the integrity check.
 #[test]
 fn the_grant_copies_follow_every_change_and_a_forged_one_is_reported() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -190,17 +190,31 @@ fn the_grant_copies_follow_every_change_and_a_forged_one_is_reported() {
         copies(&registry),
         (
             Some("CI:OM:MERCHANT SN:WAVE:CASHIN".into()),
-            Some("CI".into())
+            Some("CI+2250701020304".into())
         )
     );
     registry
         .add_number(&id, "SN", "+221771234567", now())
         .expect("add");
-    assert_eq!(copies(&registry).1.as_deref(), Some("CI SN"));
+    assert_eq!(
+        copies(&registry).1.as_deref(),
+        Some("CI+2250701020304 SN+221771234567")
+    );
+    registry
+        .add_number(&id, "CI", "+2250101020304", now())
+        .expect("add a second CI number");
+    assert_eq!(
+        copies(&registry).1.as_deref(),
+        Some("CI+2250101020304 CI+2250701020304 SN+221771234567"),
+        "ordered by country, then number"
+    );
+    registry
+        .remove_number(&id, "+2250101020304", now())
+        .expect("remove it");
     registry
         .set_number_enabled(&id, "+2250701020304", false, now())
         .expect("disable");
-    assert_eq!(copies(&registry).1.as_deref(), Some("SN"));
+    assert_eq!(copies(&registry).1.as_deref(), Some("SN+221771234567"));
     registry
         .set_composition(
             &id,
@@ -235,6 +249,37 @@ fn the_grant_copies_follow_every_change_and_a_forged_one_is_reported() {
     let text = db::check_integrity(&path).expect("check").to_string();
     assert!(
         text.contains("grants [CI:OM:MERCHANT ML:OM:CASHIN] but its composition is [CI:MTN:CASHOUT CI:OM:MERCHANT]"),
+        "{text}"
+    );
+}
+
+/// A forged whitelist copy (an enabled number the token does not hold) is reported by the
+/// integrity check. Authorize trusts the copy as it trusts the grants: the triggers keep both
+/// equal to the tables at every change of the tables, and the check finds a copy edited by hand.
+#[test]
+fn a_forged_whitelist_copy_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tokens.db");
+    let mut registry = Registry::open(&path, Catalog::embedded()).expect("create");
+    let mut request = new_token("forged");
+    request.numbers = vec![number("CI", "+2250701020304")];
+    let id = registry
+        .create_token(&request, now())
+        .expect("create")
+        .token
+        .summary
+        .id;
+    drop(registry);
+    let raw = Connection::open(&path).expect("raw");
+    raw.execute(
+        "UPDATE tokens SET whitelist = 'CI+2250701020304 CI+2250799999999' WHERE id = ?1",
+        [&id],
+    )
+    .expect("forge the copy");
+    drop(raw);
+    let text = db::check_integrity(&path).expect("check").to_string();
+    assert!(
+        text.contains("lists [CI+2250701020304 CI+2250799999999] as its enabled numbers, not [CI+2250701020304]"),
         "{text}"
     );
 }
