@@ -200,9 +200,9 @@ impl Registry {
 }
 
 /// The decision in one statement: the token by digest (the `digest` UNIQUE index, then its row,
-/// which carries its composition and its enabled numbers: see migrations 0004 and 0008). An
-/// allowed check reads nothing else, as the floor it is measured against (SHA-256 and one indexed
-/// SELECT).
+/// which carries its composition and its whitelisted numbers: see migrations 0004 and 0008). A
+/// check of a phone given in international form reads nothing else, as the floor it is measured
+/// against (SHA-256 and one indexed SELECT); only a national form reads `numbers` as well.
 const DECIDE: &str =
     "SELECT id, name, digest, revoked_at, expires_at, last_used_at, grants, whitelist
      FROM tokens WHERE digest = ?1";
@@ -229,25 +229,33 @@ fn grant_level(grants: &str, country: &str, operator: &str, method: &str) -> u8 
     level
 }
 
-/// What a token's whitelist copy ('CC+E164' entries separated by spaces, schema 8) says about a
-/// request: whether the token whitelists numbers in `country` at all, and whether `number` is
-/// one of its enabled numbers there.
-fn whitelist_match(whitelist: &str, country: &str, number: Option<&str>) -> (bool, bool) {
+/// What a token's whitelist copy (schema 8) says about a request. The copy lists every number of
+/// the token as one entry, its country then the number in E.164 when it is enabled
+/// ('CI+2250701020304') or with '-' in place of the '+' when it is disabled ('CI-2250505050505'),
+/// separated by spaces. Returns whether the token has an enabled number in `country` (then only
+/// those may pay there), and the state of `number` (E.164) in `country`: Some(enabled) when the
+/// token holds it there, None when it does not.
+fn whitelist_match(whitelist: &str, country: &str, number: Option<&str>) -> (bool, Option<bool>) {
+    let digits = number.and_then(|number| number.strip_prefix('+'));
     let mut active = false;
+    let mut state = None;
     for entry in whitelist.split(' ') {
-        let Some(entry_number) = entry.strip_prefix(country) else {
+        let Some(rest) = entry.strip_prefix(country) else {
             continue;
         };
-        // A country code is two letters and a number starts with '+': "C" never matches "CI+...".
-        if !entry_number.starts_with('+') {
-            continue;
-        }
-        active = true;
-        if Some(entry_number) == number {
-            return (true, true);
+        // A country code is two letters and a number starts with its sign, so "C" never matches
+        // "CI+...".
+        let (enabled, entry_digits) = match rest.split_at_checked(1) {
+            Some(("+", entry_digits)) => (true, entry_digits),
+            Some(("-", entry_digits)) => (false, entry_digits),
+            _ => continue,
+        };
+        active |= enabled;
+        if Some(entry_digits) == digits {
+            state = Some(enabled);
         }
     }
-    (active, false)
+    (active, state)
 }
 
 /// A whitelisted number of the token, in that country, exactly as stored (E.164): Some(enabled).
@@ -326,7 +334,7 @@ fn decide(
                         &context.operator,
                         &context.method,
                     ),
-                    whitelist: text(7)?.map_or((false, false), |whitelist| {
+                    whitelist: text(7)?.map_or((false, None), |whitelist| {
                         whitelist_match(whitelist, &context.country, candidate.as_deref())
                     }),
                 })
@@ -368,40 +376,30 @@ fn decide(
         _ => {}
     }
     // Per country: with at least one enabled number, only those numbers may pay there.
-    let (whitelist_active, enabled_as_typed) = row.whitelist;
+    let (whitelist_active, state_as_typed) = row.whitelist;
     if whitelist_active {
         let Some(phone) = context.phone.as_deref() else {
             return denied(DenyReason::PhoneRequired, "");
         };
-        let whitelisted = |number: &str| -> Result<Option<(String, bool)>> {
-            Ok(connection
-                .cached(WHITELISTED)?
-                .query_row(params![number, token.id, context.country], |r| {
-                    r.get::<_, bool>(0)
-                })
-                .optional()?
-                .map(|enabled| (number.to_string(), enabled)))
-        };
         // The whitelisted number matched, as stored (E.164), with its enabled flag.
         let mut normalized = None;
-        let found: Option<(String, bool)> = match candidate {
-            Some(number) if enabled_as_typed => Some((number, true)),
-            // Not an enabled number as typed: a disabled one, a stranger, or a form that is not
-            // canonical E.164. Only these paths read the numbers table.
-            _ => match candidate.as_deref().map(whitelisted).transpose()?.flatten() {
-                Some(found) => Some(found),
-                None => {
-                    // A national form, or an international one that is not canonical: normalise
-                    // with libphonenumber (only this path pays for it).
-                    normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
-                    match normalized.as_deref() {
-                        Some(number) if Some(number) != candidate.as_deref() => {
-                            whitelisted(number)?
-                        }
-                        _ => None,
-                    }
+        let found: Option<(String, bool)> = match (candidate, state_as_typed) {
+            (Some(number), Some(enabled)) => Some((number, enabled)),
+            (candidate, _) => {
+                // Not found as typed: a stranger, a national form, or an international one that
+                // is not canonical. Normalise with libphonenumber (only this path pays for it).
+                normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
+                match normalized.as_deref() {
+                    Some(number) if Some(number) != candidate.as_deref() => connection
+                        .cached(WHITELISTED)?
+                        .query_row(params![number, token.id, context.country], |r| {
+                            r.get::<_, bool>(0)
+                        })
+                        .optional()?
+                        .map(|enabled| (number.to_string(), enabled)),
+                    _ => None,
                 }
-            },
+            }
         };
         match found {
             Some((_, true)) => {}
@@ -450,8 +448,9 @@ struct Row {
     /// How far the request matches the token's grants (see [`grant_level`]).
     grant_level: u8,
     /// From the whitelist copy: the token has an enabled number in the request's country, and
-    /// the phone as typed (in E.164) is one of them (see [`whitelist_match`]).
-    whitelist: (bool, bool),
+    /// the state of the phone as typed (in E.164) if the token holds it there (see
+    /// [`whitelist_match`]).
+    whitelist: (bool, Option<bool>),
 }
 
 #[cfg(test)]
@@ -460,39 +459,24 @@ mod grant_tests {
 
     #[test]
     fn whitelist_match_finds_the_country_and_the_exact_number() {
-        let whitelist = "CI+2250701020304 CI+2250707080910 SN+221771234567";
-        assert_eq!(
-            whitelist_match(whitelist, "CI", Some("+2250707080910")),
-            (true, true)
-        );
-        assert_eq!(
-            whitelist_match(whitelist, "SN", Some("+221771234567")),
-            (true, true)
-        );
-        // The number of another country, a prefix of a number, none at all: whitelisted, not matched.
-        assert_eq!(
-            whitelist_match(whitelist, "CI", Some("+221771234567")),
-            (true, false)
-        );
-        assert_eq!(
-            whitelist_match(whitelist, "CI", Some("+22507010203")),
-            (true, false)
-        );
-        assert_eq!(whitelist_match(whitelist, "CI", None), (true, false));
+        let whitelist = "CI+2250701020304 CI-2250505050505 CI+2250707080910 SN-221771234567";
+        let check =
+            |country: &str, number: Option<&str>| whitelist_match(whitelist, country, number);
+        assert_eq!(check("CI", Some("+2250707080910")), (true, Some(true)));
+        assert_eq!(check("CI", Some("+2250505050505")), (true, Some(false)));
+        assert_eq!(check("CI", None), (true, None));
+        // Another country's number, a prefix of a number, a number without its '+': not held.
+        assert_eq!(check("CI", Some("+221771234567")), (true, None));
+        assert_eq!(check("CI", Some("+22507010203")), (true, None));
+        assert_eq!(check("CI", Some("2250701020304")), (true, None));
+        // Senegal's only number is disabled: any phone pays there, and that one is known.
+        assert_eq!(check("SN", Some("+221771234567")), (false, Some(false)));
+        assert_eq!(check("SN", Some("+221781234567")), (false, None));
         // A country without numbers, or a part of a code, whitelists nothing.
-        assert_eq!(
-            whitelist_match(whitelist, "ML", Some("+22370123456")),
-            (false, false)
-        );
-        assert_eq!(
-            whitelist_match(whitelist, "C", Some("I+2250701020304")),
-            (false, false)
-        );
-        assert_eq!(
-            whitelist_match(whitelist, "", Some("CI+2250701020304")),
-            (false, false)
-        );
-        assert_eq!(whitelist_match("", "CI", Some("")), (false, false));
+        assert_eq!(check("ML", Some("+22370123456")), (false, None));
+        assert_eq!(check("C", Some("I+2250701020304")), (false, None));
+        assert_eq!(check("", Some("CI+2250701020304")), (false, None));
+        assert_eq!(whitelist_match("", "CI", Some("")), (false, None));
     }
 
     #[test]

@@ -643,7 +643,7 @@ mod tests {
     }
 
     #[test]
-    fn migration_8_puts_the_enabled_numbers_in_the_whitelist_copy() {
+    fn migration_8_puts_the_numbers_in_the_whitelist_copy() {
         let (_dir, path) = database_at_version(
             7,
             "BEGIN;
@@ -692,10 +692,13 @@ mod tests {
         assert_eq!(
             whitelist_of(&connection),
             [
-                Some("CI+2250101010101 CI+2250707070707 SN+221771234567".to_string()),
-                None
+                Some(
+                    "CI+2250101010101 CI-2250505050505 CI+2250707070707 SN+221771234567"
+                        .to_string()
+                ),
+                Some("CI-2250909090909".to_string())
             ],
-            "enabled numbers only, by country then number; none for a token with only disabled ones"
+            "every number by country then number, '-' in place of the '+' when disabled"
         );
         assert_eq!(without_copy(&connection), before, "every other value kept");
         // The triggers keep the new form.
@@ -711,10 +714,17 @@ mod tests {
         assert_eq!(
             whitelist_of(&connection),
             [
-                Some("CI+2250707070707 SN+221771234567".to_string()),
+                Some("CI-2250505050505 CI+2250707070707 SN+221771234567".to_string()),
                 Some("CI+2250909090909".to_string())
             ]
         );
+        connection
+            .execute(
+                "DELETE FROM numbers WHERE token_id = '00000000-0000-4000-8000-000000000002'",
+                [],
+            )
+            .expect("delete the last");
+        assert_eq!(whitelist_of(&connection)[1], None, "no number, no copy");
         drop(connection);
         assert!(
             check_integrity(&path).expect("check").is_ok(),
