@@ -201,8 +201,8 @@ impl Registry {
 
 /// The decision in one statement: the token by digest (the `digest` UNIQUE index, then its row,
 /// which carries its composition and its whitelisted numbers: see migrations 0004 and 0008). A
-/// check of a phone given in international form reads nothing else, as the floor it is measured
-/// against (SHA-256 and one indexed SELECT); only a national form reads `numbers` as well.
+/// check reads nothing else, as the floor it is measured against (SHA-256 and one indexed
+/// SELECT), and decides from one snapshot of the token.
 const DECIDE: &str =
     "SELECT id, name, digest, revoked_at, expires_at, last_used_at, grants, whitelist
      FROM tokens WHERE digest = ?1";
@@ -257,10 +257,6 @@ fn whitelist_match(whitelist: &str, country: &str, number: Option<&str>) -> (boo
     }
     (active, state)
 }
-
-/// A whitelisted number of the token, in that country, exactly as stored (E.164): Some(enabled).
-const WHITELISTED: &str =
-    "SELECT enabled FROM numbers WHERE number = ?1 AND token_id = ?2 AND country = ?3";
 
 /// The E.164 candidate of a phone typed in international form (`+` or `00`, separators allowed)
 /// without libphonenumber: a stored number is already valid, so an exact match needs no parsing.
@@ -321,6 +317,10 @@ fn decide(
                 let stored = row.get_ref(2)?.as_blob().map_err(|error| {
                     rusqlite::Error::FromSqlConversionFailure(2, Type::Blob, error.into())
                 })?;
+                let whitelist = text(7)?;
+                let (active, state) = whitelist.map_or((false, None), |whitelist| {
+                    whitelist_match(whitelist, &context.country, candidate.as_deref())
+                });
                 Ok(Row {
                     id: row.get(0)?,
                     name: row.get(1)?,
@@ -334,9 +334,12 @@ fn decide(
                         &context.operator,
                         &context.method,
                     ),
-                    whitelist: text(7)?.map_or((false, None), |whitelist| {
-                        whitelist_match(whitelist, &context.country, candidate.as_deref())
-                    }),
+                    whitelist: (active, state),
+                    // Copied only when the copy must be read again: a phone it did not hold as
+                    // typed, looked up once libphonenumber has normalised it.
+                    whitelist_copy: whitelist
+                        .filter(|_| active && state.is_none() && context.phone.is_some())
+                        .map(str::to_string),
                 })
             },
         )
@@ -387,16 +390,16 @@ fn decide(
             (Some(number), Some(enabled)) => Some((number, enabled)),
             (candidate, _) => {
                 // Not found as typed: a stranger, a national form, or an international one that
-                // is not canonical. Normalise with libphonenumber (only this path pays for it).
+                // is not canonical. Normalise with libphonenumber (only this path pays for it)
+                // and look the result up in the same copy.
                 normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
                 match normalized.as_deref() {
-                    Some(number) if Some(number) != candidate.as_deref() => connection
-                        .cached(WHITELISTED)?
-                        .query_row(params![number, token.id, context.country], |r| {
-                            r.get::<_, bool>(0)
-                        })
-                        .optional()?
-                        .map(|enabled| (number.to_string(), enabled)),
+                    Some(number) if Some(number) != candidate.as_deref() => {
+                        let copy = row.whitelist_copy.as_deref().unwrap_or_default();
+                        whitelist_match(copy, &context.country, Some(number))
+                            .1
+                            .map(|enabled| (number.to_string(), enabled))
+                    }
                     _ => None,
                 }
             }
@@ -451,6 +454,8 @@ struct Row {
     /// the state of the phone as typed (in E.164) if the token holds it there (see
     /// [`whitelist_match`]).
     whitelist: (bool, Option<bool>),
+    /// The whitelist copy itself, when a phone was given and the copy did not hold it as typed.
+    whitelist_copy: Option<String>,
 }
 
 #[cfg(test)]
