@@ -392,8 +392,8 @@ fn a_revoked_token_is_denied_even_with_usage_pending() {
     );
 }
 
-/// The token row's copy of its enabled numbers (schema 8) decides the allowed checks: it follows
-/// every change of the numbers, and a number counts only in its own country.
+/// The token row's copy of its numbers (schema 8) decides the checks: it follows every change of
+/// the numbers, and a number counts only in its own country.
 #[test]
 fn a_number_pays_only_in_its_country_and_while_it_is_enabled() {
     let mut temp = temp_registry();

@@ -248,47 +248,21 @@ fn the_grant_copies_follow_every_change_and_a_forged_one_is_reported() {
 
     let raw = Connection::open(&path).expect("raw");
     raw.execute(
-        "UPDATE tokens SET grants = 'CI:OM:MERCHANT ML:OM:CASHIN' WHERE id = ?1",
+        "UPDATE tokens SET grants = 'CI:OM:MERCHANT ML:OM:CASHIN',
+                           whitelist = 'CI+2250799999999' WHERE id = ?1",
         [&id],
     )
-    .expect("forge the copy");
+    .expect("forge the copies");
     drop(raw);
     let text = db::check_integrity(&path).expect("check").to_string();
     assert!(
         text.contains("grants [CI:OM:MERCHANT ML:OM:CASHIN] but its composition is [CI:MTN:CASHOUT CI:OM:MERCHANT]"),
         "{text}"
     );
-}
-
-/// A forged whitelist copy (a number the token does not hold) is reported by the
-/// integrity check. Authorize trusts the copy as it trusts the grants: the triggers keep both
-/// equal to the tables at every change of the tables, and the check finds a copy edited by hand.
-#[test]
-fn a_forged_whitelist_copy_is_reported() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tokens.db");
-    let mut registry = Registry::open(&path, Catalog::embedded()).expect("create");
-    let mut request = new_token("forged");
-    request.numbers = vec![number("CI", "+2250701020304")];
-    let id = registry
-        .create_token(&request, now())
-        .expect("create")
-        .token
-        .summary
-        .id;
-    drop(registry);
-    let raw = Connection::open(&path).expect("raw");
-    raw.execute(
-        "UPDATE tokens SET whitelist = 'CI+2250701020304 CI+2250799999999' WHERE id = ?1",
-        [&id],
-    )
-    .expect("forge the copy");
-    drop(raw);
-    let text = db::check_integrity(&path).expect("check").to_string();
+    // Authorize trusts the whitelist copy as it trusts the grants: the triggers keep both equal
+    // to the tables at every change of the tables, and the check finds a copy edited by hand.
     assert!(
-        text.contains(
-            "lists [CI+2250701020304 CI+2250799999999] as its numbers, not [CI+2250701020304]"
-        ),
+        text.contains("lists [CI+2250799999999] as its numbers, not []"),
         "{text}"
     );
 }
