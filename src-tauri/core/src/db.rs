@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_copies_computed_once_per_create.sql"),
     include_str!("../migrations/0007_list_indexes_end_with_the_rowid.sql"),
     include_str!("../migrations/0008_whitelist_holds_the_numbers.sql"),
+    include_str!("../migrations/0009_history_kind_check_without_a_table.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -730,6 +731,102 @@ mod tests {
             check_integrity(&path).expect("check").is_ok(),
             "the copies agree with the tables"
         );
+    }
+
+    /// The opcodes SQLite compiles `sql` to (its parameters left unbound).
+    fn opcodes(connection: &Connection, sql: &str) -> Vec<String> {
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN {sql}"))
+            .expect("explain");
+        let mut rows = statement.raw_query();
+        let mut found = Vec::new();
+        while let Some(row) = rows.next().expect("row") {
+            found.push(row.get(1).expect("opcode"));
+        }
+        found
+    }
+
+    #[test]
+    fn migration_9_checks_the_history_kind_without_building_a_table_per_row() {
+        let (_dir, path) = database_at_version(
+            8,
+            "INSERT INTO history (token_id, at, kind, detail) VALUES (NULL, 1, 'denied', '{\"reason\":\"unknown\"}'),
+                                                                     (NULL, 2, 'used', '{}');",
+        );
+        const INSERT: &str = "INSERT INTO history (token_id, at, kind) VALUES (NULL, 3, ?1)";
+        let other = Connection::open(&path).expect("a connection open before the migration");
+        assert!(
+            opcodes(&other, INSERT).contains(&"OpenEphemeral".to_string()),
+            "schema 8 builds a table of the kinds at each insert"
+        );
+        let before = rows_of(&other, &["history"]);
+
+        let connection = open(&path).expect("migrate to the current schema");
+        let definition: String = connection
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'history'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("definition");
+        assert!(
+            definition.contains("CHECK (kind = 'used' OR kind = 'denied'")
+                && !definition.contains("kind IN"),
+            "{definition}"
+        );
+        assert_eq!(rows_of(&connection, &["history"]), before, "every row kept");
+        assert!(!opcodes(&connection, INSERT).contains(&"OpenEphemeral".to_string()));
+        // The connection that was open reads the new definition too, from its next statement on
+        // (the migration moved the schema's version).
+        let count: i64 = other
+            .query_row("SELECT count(*) FROM history", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(count, 2);
+        assert!(!opcodes(&other, INSERT).contains(&"OpenEphemeral".to_string()));
+        // The rule is the same: every kind the code writes, and nothing else.
+        for kind in [
+            "created",
+            "composition_changed",
+            "number_added",
+            "number_disabled",
+            "number_enabled",
+            "number_removed",
+            "name_changed",
+            "description_changed",
+            "expiry_changed",
+            "revoked",
+            "used",
+            "denied",
+        ] {
+            connection.execute(INSERT, [kind]).expect(kind);
+        }
+        for kind in ["", "USED", "use", "used ", "bogus"] {
+            let refused = connection.execute(INSERT, [kind]).expect_err(kind);
+            assert!(
+                refused.to_string().contains("CHECK constraint failed"),
+                "{refused}"
+            );
+        }
+        let refused = other.execute(INSERT, ["bogus"]).expect_err("bogus");
+        assert!(
+            refused.to_string().contains("CHECK constraint failed"),
+            "{refused}"
+        );
+        let names: Vec<String> = connection
+            .prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'migration%'")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(
+            names.is_empty(),
+            "the migration's own table is gone: {names:?}"
+        );
+        let check: String = connection
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok");
     }
 
     #[test]
