@@ -422,6 +422,21 @@ mod tests {
         rows
     }
 
+    /// The first column of every row `sql` returns with `params`.
+    fn first_column<T: rusqlite::types::FromSql>(
+        connection: &Connection,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Vec<T> {
+        connection
+            .prepare(sql)
+            .expect("prepare")
+            .query_map(params, |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+
     #[test]
     fn migration_3_keeps_every_number_and_drops_the_rowid() {
         let (_dir, path) = database_at_version(
@@ -432,19 +447,14 @@ mod tests {
              INSERT INTO numbers VALUES ('+2250701020304', '00000000-0000-4000-8000-000000000001', 'CI', 1, 2);
              INSERT INTO numbers VALUES ('+221771234567', '00000000-0000-4000-8000-000000000001', 'SN', 0, 3);",
         );
-        let dump = |connection: &Connection| -> Vec<(String, String, String, i64, i64)> {
-            connection
-                .prepare("SELECT number, token_id, country, enabled, added_at FROM numbers ORDER BY number")
-                .expect("prepare")
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-                .expect("query")
-                .collect::<rusqlite::Result<_>>()
-                .expect("rows")
-        };
-        let before = dump(&Connection::open(&path).expect("raw"));
+        let before = rows_of(&Connection::open(&path).expect("raw"), &["numbers"]);
 
         let connection = open(&path).expect("migrate to the current schema");
-        assert_eq!(dump(&connection), before, "every number kept, unchanged");
+        assert_eq!(
+            rows_of(&connection, &["numbers"]),
+            before,
+            "every number kept, unchanged"
+        );
         let sql: String = connection
             .query_row(
                 "SELECT sql FROM sqlite_schema WHERE name = 'numbers'",
@@ -453,13 +463,11 @@ mod tests {
             )
             .expect("schema");
         assert!(sql.contains("WITHOUT ROWID"), "{sql}");
-        let indexes: Vec<String> = connection
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'numbers' AND sql IS NOT NULL")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
+        let indexes: Vec<String> = first_column(
+            &connection,
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'numbers' AND sql IS NOT NULL",
+            [],
+        );
         assert_eq!(indexes, ["numbers_token"]);
         // The constraints came along: a malformed number and a second holder are still refused.
         assert!(connection
@@ -488,13 +496,11 @@ mod tests {
             before,
             "every token kept, unchanged"
         );
-        let indexes: Vec<String> = connection
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tokens' AND sql IS NOT NULL ORDER BY name")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
+        let indexes: Vec<String> = first_column(
+            &connection,
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tokens' AND sql IS NOT NULL ORDER BY name",
+            [],
+        );
         assert_eq!(
             indexes,
             [
@@ -538,13 +544,11 @@ mod tests {
         let mut connection = open(&path).expect("migrate to the current schema");
         let migrated = rows_of(&connection, &tables);
         let names = |kind: &str| -> Vec<String> {
-            connection
-                .prepare("SELECT name FROM sqlite_schema WHERE type = ?1 AND tbl_name IN ('composition', 'numbers') AND sql IS NOT NULL ORDER BY name")
-                .expect("prepare")
-                .query_map([kind], |r| r.get(0))
-                .expect("query")
-                .collect::<rusqlite::Result<_>>()
-                .expect("rows")
+            first_column(
+                &connection,
+                "SELECT name FROM sqlite_schema WHERE type = ?1 AND tbl_name IN ('composition', 'numbers') AND sql IS NOT NULL ORDER BY name",
+                [kind],
+            )
         };
         assert_eq!(names("index"), ["numbers_token"]);
         assert_eq!(
@@ -610,13 +614,11 @@ mod tests {
 
         let connection = open(&path).expect("migrate to the current schema");
         let columns = |index: &str| -> Vec<Option<String>> {
-            connection
-                .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
-                .expect("prepare")
-                .query_map([index], |r| r.get(0))
-                .expect("query")
-                .collect::<rusqlite::Result<_>>()
-                .expect("rows")
+            first_column(
+                &connection,
+                "SELECT name FROM pragma_index_info(?1) ORDER BY seqno",
+                [index],
+            )
         };
         assert_eq!(columns("tokens_created"), [Some("created_at".to_string())]);
         // The first term is the expression `expires_at IS NULL`, which has no column name.
@@ -666,13 +668,7 @@ mod tests {
         let tables = ["tokens", "composition", "numbers"];
         let raw = Connection::open(&path).expect("raw");
         let whitelist_of = |connection: &Connection| -> Vec<Option<String>> {
-            connection
-                .prepare("SELECT whitelist FROM tokens ORDER BY id")
-                .expect("prepare")
-                .query_map([], |r| r.get(0))
-                .expect("query")
-                .collect::<rusqlite::Result<_>>()
-                .expect("rows")
+            first_column(connection, "SELECT whitelist FROM tokens ORDER BY id", [])
         };
         assert_eq!(whitelist_of(&raw), [Some("CI SN".to_string()), None]);
         // Every row but the copy, before and after.
@@ -784,20 +780,23 @@ mod tests {
         assert_eq!(count, 2);
         assert!(!opcodes(&other, INSERT).contains(&"OpenEphemeral".to_string()));
         // The rule is the same: every kind the code writes, and nothing else.
+        use crate::history::EventKind;
         for kind in [
-            "created",
-            "composition_changed",
-            "number_added",
-            "number_disabled",
-            "number_enabled",
-            "number_removed",
-            "name_changed",
-            "description_changed",
-            "expiry_changed",
-            "revoked",
-            "used",
-            "denied",
-        ] {
+            EventKind::Created,
+            EventKind::CompositionChanged,
+            EventKind::NumberAdded,
+            EventKind::NumberDisabled,
+            EventKind::NumberEnabled,
+            EventKind::NumberRemoved,
+            EventKind::NameChanged,
+            EventKind::DescriptionChanged,
+            EventKind::ExpiryChanged,
+            EventKind::Revoked,
+            EventKind::Used,
+            EventKind::Denied,
+        ]
+        .map(EventKind::code)
+        {
             connection.execute(INSERT, [kind]).expect(kind);
         }
         for kind in ["", "USED", "use", "used ", "bogus"] {
@@ -812,13 +811,11 @@ mod tests {
             refused.to_string().contains("CHECK constraint failed"),
             "{refused}"
         );
-        let names: Vec<String> = connection
-            .prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'migration%'")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
+        let names: Vec<String> = first_column(
+            &connection,
+            "SELECT name FROM sqlite_schema WHERE name LIKE 'migration%'",
+            [],
+        );
         assert!(
             names.is_empty(),
             "the migration's own table is gone: {names:?}"
