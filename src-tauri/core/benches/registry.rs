@@ -19,8 +19,8 @@ use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use clapay_core::numbers::sample_number;
 use clapay_core::{
-    secret, AuthorizeRequest, Catalog, Expiry, ListQuery, Method, NewNumber, NewToken, Registry,
-    StatusFilter, Triple,
+    secret, AuthorizeRequest, Catalog, Checker, Environment, Expiry, ListQuery, Method, NewNumber,
+    NewToken, Page, Registry, StatusFilter, Triple,
 };
 use criterion::{criterion_group, BatchSize, Criterion};
 use ring::rand::SystemRandom;
@@ -125,6 +125,7 @@ fn fixture() -> Fixture {
                 &NewToken {
                     name: format!("bench-check-{index}"),
                     description: "created by the benchmark".into(),
+                    environment: Environment::Sandbox,
                     expiry: Expiry::Days { days: 30 },
                     composition: vec![
                         triple("CI", "OM", Method::Merchant),
@@ -143,7 +144,6 @@ fn fixture() -> Fixture {
         phones.push(phone);
     }
     let stranger_phone = take_number("CI");
-    registry.flush_usage().expect("flush");
     drop(registry);
     Fixture {
         _dir: dir,
@@ -170,7 +170,15 @@ fn request(secret: &str, country: &str, operator: &str, phone: Option<&str>) -> 
         operator: operator.into(),
         method: "MERCHANT".into(),
         phone: phone.map(str::to_string),
+        environment: Some(Environment::Sandbox),
     }
+}
+
+/// The checks as the sandbox gateway makes them: decided on a pooled connection, recorded in
+/// batches (the app's and the CLI's checks add a transaction each, which a person never repeats
+/// thousands of times a second).
+fn open_checker(path: &Path) -> Checker {
+    Checker::open(path, Catalog::embedded()).expect("checker")
 }
 
 fn open(path: &Path) -> Registry {
@@ -362,6 +370,7 @@ fn create_request(name: &str, catalog: &Catalog, next_number: &mut u32) -> NewTo
     NewToken {
         name: name.to_string(),
         description: "created by the benchmark".into(),
+        environment: Environment::Live,
         expiry: Expiry::Days { days: 90 },
         composition: vec![
             triple("CI", "OM", Method::Merchant),
@@ -388,7 +397,7 @@ fn bench_authorize(c: &mut Criterion, fixture: &Fixture) {
     });
     drop(floor_connection);
 
-    let mut registry = open(&fixture.path);
+    let checker = open_checker(&fixture.path);
     let allowed: Vec<AuthorizeRequest> = fixture
         .secrets
         .iter()
@@ -416,7 +425,14 @@ fn bench_authorize(c: &mut Criterion, fixture: &Fixture) {
         .collect();
     let rng = SystemRandom::new();
     let unknown: Vec<AuthorizeRequest> = (0..CHECKED_TOKENS)
-        .map(|_| request(secret::generate(&rng).expose_secret(), "CI", "OM", None))
+        .map(|_| {
+            request(
+                secret::generate(&rng, Environment::Sandbox).expose_secret(),
+                "CI",
+                "OM",
+                None,
+            )
+        })
         .collect();
     for (name, requests, expect_allowed) in [
         ("allowed_e164_phone", &allowed, true),
@@ -425,40 +441,41 @@ fn bench_authorize(c: &mut Criterion, fixture: &Fixture) {
         ("denied_unknown", &unknown, false),
         ("denied_phone", &denied_phone, false),
     ] {
-        let probe = registry.authorize(&requests[0], now()).expect("probe");
+        let probe = checker.authorize(&requests[0], now()).expect("probe");
         assert_eq!(probe.allowed, expect_allowed, "{name}: {}", probe.message);
         let mut turn = 0usize;
         group.bench_function(name, |b| {
             b.iter(|| {
                 turn = (turn + 1) % requests.len();
-                registry
+                checker
                     .authorize(&requests[turn], now())
                     .expect("authorize")
             })
         });
     }
-    let flushed = Instant::now();
-    registry.flush_usage().expect("flush");
+    let closed = Instant::now();
+    checker.close().expect("close");
     eprintln!(
-        "flush_usage after the authorize benchmarks: {:.1} ms",
-        flushed.elapsed().as_secs_f64() * 1e3
+        "writing the last batch after the authorize benchmarks: {:.1} ms",
+        closed.elapsed().as_secs_f64() * 1e3
     );
     group.finish();
 }
 
 /// A long-running process checking payments in a loop: checks per second on one thread, and on
-/// two threads with a registry each (two API workers in one process: each has its own read
-/// connection, and they share the process's usage writer). The registries are opened before the
-/// clock starts (an open runs `quick_check` over the whole file); the flush at the end is counted.
+/// two threads sharing one checker (two gateway workers: each takes a connection of the pool, and
+/// they share the checker's usage writer). The checker is opened before the clock starts (an open
+/// runs `quick_check` over the whole file); writing the last batch at the end is counted.
 fn throughput(fixture: &Fixture) {
     let seconds = env_usize("BENCH_THROUGHPUT_SECS", 5) as u64;
     let mut lines = Vec::new();
     for threads in [1usize, 2] {
+        let checker = open_checker(&fixture.path);
         let ready = std::sync::Barrier::new(threads + 1);
         let (started, total) = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|worker| {
-                    let path = fixture.path.clone();
+                    let checker = &checker;
                     let ready = &ready;
                     let requests: Vec<AuthorizeRequest> = fixture
                         .secrets
@@ -467,7 +484,6 @@ fn throughput(fixture: &Fixture) {
                         .map(|(secret, phone)| request(secret, "CI", "OM", Some(phone)))
                         .collect();
                     scope.spawn(move || {
-                        let mut registry = open(&path);
                         ready.wait();
                         let deadline = Instant::now() + Duration::from_secs(seconds);
                         let mut done = 0u64;
@@ -476,13 +492,11 @@ fn throughput(fixture: &Fixture) {
                             for _ in 0..256 {
                                 turn = (turn + 1) % requests.len();
                                 let decision =
-                                    registry.authorize(&requests[turn], now()).expect("check");
+                                    checker.authorize(&requests[turn], now()).expect("check");
                                 debug_assert!(decision.allowed);
                             }
                             done += 256;
                         }
-                        // Counted: the process writes all it recorded before it stops.
-                        registry.flush_usage().expect("flush");
                         done
                     })
                 })
@@ -493,8 +507,11 @@ fn throughput(fixture: &Fixture) {
                 .into_iter()
                 .map(|worker| worker.join().expect("worker"))
                 .sum();
+            // Counted: the process writes all it recorded before it stops.
+            checker.flush().expect("flush");
             (started, total)
         });
+        checker.close().expect("close");
         let elapsed = started.elapsed().as_secs_f64();
         lines.push(format!(
             "throughput_{threads}_thread checks_per_second {:.0}",
@@ -560,24 +577,35 @@ fn bench_list(c: &mut Criterion, fixture: &Fixture) {
     let mut group = c.benchmark_group("list");
     group.sample_size(20);
     let at = now();
-    let current = registry
-        .list_tokens(&ListQuery::default(), at)
+    // A page next to a token in the middle of the list (keyset paging reads from its row).
+    let middle = registry
+        .list_tokens(
+            &ListQuery {
+                sort: clapay_core::SortKey::Name,
+                search: Some("-050".into()),
+                limit: 1,
+                ..ListQuery::default()
+            },
+            at,
+        )
         .expect("list")
-        .total;
-    let last_offset = u32::try_from(current.saturating_sub(1) / 50 * 50).expect("offset");
+        .items
+        .first()
+        .map(|item| item.id.clone())
+        .expect("a token in the middle");
     let cases: Vec<(&str, ListQuery)> = vec![
         ("first_page", ListQuery::default()),
         (
             "last_page",
             ListQuery {
-                offset: last_offset,
+                page: Page::Last,
                 ..ListQuery::default()
             },
         ),
         (
-            "middle_page",
+            "next_page_from_the_middle",
             ListQuery {
-                offset: last_offset / 2,
+                page: Page::After { cursor: middle },
                 ..ListQuery::default()
             },
         ),
@@ -680,7 +708,7 @@ fn paired(fixture: &mut Fixture) {
     let mut lines = Vec::new();
     {
         let floor_connection = clapay_core::db::open(&fixture.path).expect("floor connection");
-        let mut registry = open(&fixture.path);
+        let checker = open_checker(&fixture.path);
         let allowed: Vec<AuthorizeRequest> = fixture
             .secrets
             .iter()
@@ -689,7 +717,14 @@ fn paired(fixture: &mut Fixture) {
             .collect();
         let rng = SystemRandom::new();
         let unknown: Vec<AuthorizeRequest> = (0..CHECKED_TOKENS)
-            .map(|_| request(secret::generate(&rng).expose_secret(), "CI", "OM", None))
+            .map(|_| {
+                request(
+                    secret::generate(&rng, Environment::Sandbox).expose_secret(),
+                    "CI",
+                    "OM",
+                    None,
+                )
+            })
             .collect();
         let no_phone: Vec<AuthorizeRequest> = fixture
             .secrets
@@ -711,7 +746,7 @@ fn paired(fixture: &mut Fixture) {
                 baseline.push(started.elapsed().as_nanos());
                 std::hint::black_box(row);
                 let started = Instant::now();
-                let decision = registry
+                let decision = checker
                     .authorize(&requests[turn], now())
                     .expect("authorize");
                 subject.push(started.elapsed().as_nanos());
@@ -720,7 +755,7 @@ fn paired(fixture: &mut Fixture) {
             let (subject, baseline) = (median_ns(&mut subject), median_ns(&mut baseline));
             lines.push(format!("{name} {subject:.0} floor {baseline:.0}"));
         }
-        registry.flush_usage().expect("flush");
+        checker.close().expect("close");
     }
     {
         let mut bare = bare_connection(&fixture.path);

@@ -7,7 +7,7 @@
 //! The database is opened (created and migrated) by the core, then the rows are written through SQL
 //! in transactions of 10,000 tokens, exactly as the core would write them: the digest is the SHA-256
 //! of a real secret from `clapay_core::secret::generate` (the secret itself is dropped at once and
-//! never printed), the hint is its `clp_…` form, `name_key` is the lower-cased name, composition
+//! never printed), the hint is its `clp_live_…` or `clp_test_…` form (about 20 % sandbox tokens), `name_key` is the lower-cased name, composition
 //! triples come from the embedded catalog, numbers are valid E.164 numbers of their country (unique
 //! across the database) and only live tokens hold numbers. Statuses are mixed (about 65 % active,
 //! 20 % expired, 15 % revoked) relative to the current clock, and each token has its `created` event,
@@ -25,7 +25,8 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use clapay_core::catalog::{Catalog, Method, Triple};
 use clapay_core::numbers::sample_number;
-use clapay_core::{secret, Registry};
+use clapay_core::{secret, Environment, Registry};
+use fastrand::Rng;
 use ring::rand::SystemRandom;
 use rusqlite::params;
 use serde_json::json;
@@ -70,30 +71,14 @@ fn parse_options() -> Result<Options, String> {
     })
 }
 
-/// SplitMix64: small, fast and good enough to pick test data.
-struct Rng(u64);
+/// True `percent` times in a hundred.
+fn chance(rng: &mut Rng, percent: u64) -> bool {
+    rng.u64(..100) < percent
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..bound` (bound > 0).
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
+/// One of `items` (not empty), uniformly.
+fn pick<'a, T>(rng: &mut Rng, items: &'a [T]) -> &'a T {
+    &items[rng.usize(..items.len())]
 }
 
 const SHOPS: &[&str] = &[
@@ -165,7 +150,8 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     }
     connection.pragma_update(None, "synchronous", "OFF")?;
 
-    let mut rng = Rng(options.seed);
+    let mut rng = Rng::with_seed(options.seed);
+    let rng = &mut rng;
     let system_random = SystemRandom::new();
     let now = Utc::now();
     // Per country, the next sample index to try: numbers are unique across the database.
@@ -181,8 +167,8 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         let transaction = connection.unchecked_transaction()?;
         {
             let mut insert_token = transaction.prepare_cached(
-                "INSERT INTO tokens (id, name, name_key, description, digest, hint, created_at, expires_at, revoked_at, last_used_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO tokens (id, name, name_key, description, environment, digest, hint, created_at, expires_at, revoked_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             let mut insert_triple = transaction.prepare_cached(
                 "INSERT INTO composition (token_id, country, operator, method) VALUES (?1, ?2, ?3, ?4)",
@@ -194,8 +180,8 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 "INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for index in batch_start..(batch_start + BATCH).min(options.tokens) {
-                let token = generate_token(&mut rng, &catalog, index, now);
-                let secret = secret::generate(&system_random);
+                let token = generate_token(rng, &catalog, index, now);
+                let secret = secret::generate(&system_random, token.environment);
                 let digest = secret::digest(secret.expose_secret());
                 let hint = secret::hint(&secret);
                 drop(secret);
@@ -204,20 +190,20 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 // Numbers: only live tokens hold them; about mean_numbers each, up to 10.
                 let mut numbers = Vec::new();
                 if token.revoked_at.is_none() && numbers_left > 0 {
-                    let wanted = if rng.chance(5) {
+                    let wanted = if chance(rng, 5) {
                         MAX_NUMBERS_PER_TOKEN
                     } else {
                         let spread = (2.0 * (mean_numbers - 0.5) / 0.95).max(0.0);
                         let whole = spread.floor() as u64;
                         let extra = u64::from(
-                            rng.below(1000) < ((spread - spread.floor()) * 1000.0) as u64,
+                            rng.u64(..1000) < ((spread - spread.floor()) * 1000.0) as u64,
                         );
-                        rng.below(whole + extra + 1) as usize
+                        rng.u64(..whole + extra + 1) as usize
                     }
                     .min(numbers_left);
                     let countries: Vec<&String> = token.countries.iter().collect();
                     for _ in 0..wanted {
-                        let country = *rng.pick(&countries);
+                        let country = *pick(rng, &countries);
                         let position = catalog
                             .countries
                             .iter()
@@ -245,6 +231,7 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                     token.name,
                     token.name.to_lowercase(),
                     token.description,
+                    token.environment.code(),
                     digest.as_slice(),
                     hint,
                     token.created_at.timestamp_millis(),
@@ -266,7 +253,7 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                         number,
                         id,
                         country,
-                        !rng.chance(10),
+                        !chance(rng, 10),
                         token.created_at.timestamp_millis()
                     ])?;
                 }
@@ -279,6 +266,7 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                     .collect();
                 let created = json!({
                     "name": token.name,
+                    "environment": token.environment,
                     "expires_at": token.expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                     "composition": labels,
                     "numbers": numbers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
@@ -294,7 +282,7 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                     let triple = token
                         .triples
                         .iter()
-                        .nth(rng.below(token.triples.len() as u64) as usize)
+                        .nth(rng.u64(..token.triples.len() as u64) as usize)
                         .ok_or("a token has at least one triple")?;
                     let detail = json!({"country": triple.country, "operator": triple.operator, "method": triple.method.code(), "phone": null});
                     insert_event.execute(params![
@@ -304,7 +292,7 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                         detail.to_string()
                     ])?;
                     let denied = json!({"country": triple.country, "operator": triple.operator, "method": "CASHOUT", "phone": null, "reason": "method_not_allowed"});
-                    if rng.chance(30) {
+                    if chance(rng, 30) {
                         insert_event.execute(params![
                             id,
                             last_used.timestamp_millis(),
@@ -343,6 +331,7 @@ pub fn seed(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
 struct GeneratedToken {
     name: String,
     description: String,
+    environment: Environment,
     created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
@@ -358,25 +347,25 @@ fn generate_token(
     now: DateTime<Utc>,
 ) -> GeneratedToken {
     // Most merchants work in one to three countries; a few cover the whole catalog.
-    let country_count = match rng.below(100) {
-        0..=59 => 1 + rng.below(2),
-        60..=89 => 3 + rng.below(4),
-        _ => 7 + rng.below(7),
+    let country_count = match rng.u64(..100) {
+        0..=59 => 1 + rng.u64(..2),
+        60..=89 => 3 + rng.u64(..4),
+        _ => 7 + rng.u64(..7),
     } as usize;
     let country_count = country_count.min(catalog.countries.len());
     let mut countries = BTreeSet::new();
     while countries.len() < country_count {
-        countries.insert(rng.pick(&catalog.countries).iso.clone());
+        countries.insert(pick(rng, &catalog.countries).iso.clone());
     }
     let mut triples = BTreeSet::new();
     for iso in &countries {
         let Some(country) = catalog.country(iso) else {
             continue;
         };
-        let operator_count = 1 + rng.below(country.operators.len() as u64) as usize;
+        let operator_count = 1 + rng.u64(..country.operators.len() as u64) as usize;
         for operator in country.operators.iter().take(operator_count) {
             let mut methods: Vec<Method> = operator.methods.clone();
-            let keep = 1 + rng.below(methods.len() as u64) as usize;
+            let keep = 1 + rng.u64(..methods.len() as u64) as usize;
             methods.truncate(keep);
             for method in methods {
                 triples.insert(Triple {
@@ -389,28 +378,28 @@ fn generate_token(
     }
 
     // Created within the last two years.
-    let created_at = now - Duration::minutes(1 + rng.below(2 * 365 * 24 * 60) as i64);
-    let status = rng.below(100);
+    let created_at = now - Duration::minutes(1 + rng.u64(..2 * 365 * 24 * 60) as i64);
+    let status = rng.u64(..100);
     let (expires_at, revoked_at) = if status < 15 {
         let expires =
-            (!rng.chance(10)).then(|| created_at + Duration::days(*rng.pick(PRESET_DAYS) * 4));
+            (!chance(rng, 10)).then(|| created_at + Duration::days(*pick(rng, PRESET_DAYS) * 4));
         let lifetime = (now - created_at).num_minutes().max(1) as u64;
         (
             expires,
-            Some(created_at + Duration::minutes(rng.below(lifetime) as i64)),
+            Some(created_at + Duration::minutes(rng.u64(..lifetime) as i64)),
         )
     } else if status < 35 {
         // Expired: the expiry lies between creation and now.
         let lifetime = (now - created_at).num_minutes().max(2) as u64;
         (
-            Some(created_at + Duration::minutes(1 + rng.below(lifetime - 1) as i64)),
+            Some(created_at + Duration::minutes(1 + rng.u64(..lifetime - 1) as i64)),
             None,
         )
-    } else if rng.chance(10) {
+    } else if chance(rng, 10) {
         (None, None)
     } else {
         // Active: expires in the future.
-        let ahead = Duration::days(1 + rng.below(365) as i64);
+        let ahead = Duration::days(1 + rng.u64(..365) as i64);
         (Some(now + ahead), None)
     };
     let usable_until = [Some(now), expires_at, revoked_at]
@@ -418,18 +407,23 @@ fn generate_token(
         .flatten()
         .min()
         .unwrap_or(now);
-    let last_used_at = (rng.chance(70) && usable_until > created_at).then(|| {
+    let last_used_at = (chance(rng, 70) && usable_until > created_at).then(|| {
         let span = (usable_until - created_at).num_seconds().max(1) as u64;
-        created_at + Duration::seconds(rng.below(span) as i64)
+        created_at + Duration::seconds(rng.u64(..span) as i64)
     });
-    let shop = rng.pick(SHOPS);
-    let city = rng.pick(CITIES);
+    let shop = pick(rng, SHOPS);
+    let city = pick(rng, CITIES);
     GeneratedToken {
+        environment: if chance(rng, 20) {
+            Environment::Sandbox
+        } else {
+            Environment::Live
+        },
         name: format!("{shop}-{city}-{index:06}"),
         description: format!(
             "{} of the {city} {} ({} countries)",
             shop,
-            if rng.chance(50) { "shop" } else { "branch" },
+            if chance(rng, 50) { "shop" } else { "branch" },
             countries.len()
         ),
         created_at,

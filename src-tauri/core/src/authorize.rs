@@ -1,26 +1,41 @@
 //! Authorize: the check the payment API makes on every request.
 //!
-//! Order of the checks: format and checksum (no database access), digest lookup, revoked, expired,
-//! country, operator, method, phone. The stored digest is compared in constant time. An allowed
-//! check updates `last_used_at`; every check appends a `used` or `denied` event (with no secret: a
-//! check of a token that does not exist is recorded with no token). Both are recorded through
-//! [`crate::usage`], off the decision path; the decision itself is one cached statement.
+//! Order of the checks: the length of each field and the secret's format and checksum (no
+//! database access), the token by digest (compared again in constant time), its environment,
+//! revoked, rolled for good, expired, then the composition (country, operator, method) and the
+//! whitelisted numbers. A token in the grace of a roll decides with its successor's composition
+//! and numbers (following the chain of rolls to the token that was not rolled), so a change made
+//! to the successor applies to both.
+//!
+//! Numbers fail closed: a country where the token holds numbers, enabled or disabled, accepts only
+//! its enabled numbers (`phone_required` without a phone, `phone_disabled` for a disabled one,
+//! `phone_not_whitelisted` for any other); a country without numbers accepts any phone.
+//!
+//! [`decide`] only reads. Every check is recorded (a `used` or `denied` event, never the secret,
+//! and `last_used_at` when allowed): [`Registry::authorize`] writes it at once, in its own
+//! transaction; the sandbox gateway's [`crate::Checker`] hands it to a batch writer
+//! ([`crate::usage`]).
 
-use crate::db::Cached;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::catalog::{normalize_code, Catalog};
 use crate::error::Result;
-use crate::secret::{self, digests_equal};
+use crate::secret::{self, digests_equal, Environment};
 use crate::token::{Status, TokenRef};
-use crate::usage::UsageEvent;
-use crate::{from_millis, numbers, to_millis, Registry};
+use crate::usage::{self, UsageEvent};
+use crate::{begin_write, from_millis, numbers, to_millis, Registry};
+
+/// The longest value of a field a check records (country, operator, method, phone), in
+/// characters: longer input is denied as malformed and recorded truncated, never whole.
+pub const FIELD_MAX: usize = 64;
+
+/// How many rolls a check follows from a rolling token to the token that authorizes for it.
+const ROLL_CHAIN_MAX: usize = 32;
 
 /// A payment to check.
 #[derive(Clone, Deserialize)]
@@ -36,6 +51,10 @@ pub struct AuthorizeRequest {
     /// The customer's phone, national or international.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The environment the caller serves: a token of the other one is denied
+    /// (`wrong_environment`). `None` accepts both (the app's and the CLI's checks).
+    #[serde(default)]
+    pub environment: Option<Environment>,
 }
 
 impl fmt::Debug for AuthorizeRequest {
@@ -46,6 +65,7 @@ impl fmt::Debug for AuthorizeRequest {
             .field("operator", &self.operator)
             .field("method", &self.method)
             .field("phone", &self.phone)
+            .field("environment", &self.environment)
             .finish()
     }
 }
@@ -58,21 +78,25 @@ pub enum DenyReason {
     Malformed,
     /// No token has this digest.
     Unknown,
-    /// The token was revoked.
+    /// A token of the other environment (a live token where sandbox tokens are expected).
+    WrongEnvironment,
+    /// The token was revoked (or the successor it authorizes as was).
     Revoked,
-    /// The token expired.
+    /// The token expired (or the successor it authorizes as did).
     Expired,
+    /// The token was rolled to a successor and its grace has ended.
+    Rolled,
     /// The country is not in the composition.
     CountryNotAllowed,
     /// The operator is not allowed in that country.
     OperatorNotAllowed,
     /// The method is not allowed with that operator.
     MethodNotAllowed,
-    /// The token whitelists numbers in that country and no phone was given.
+    /// The token whitelists numbers in that country (enabled or disabled) and no phone was given.
     PhoneRequired,
-    /// The phone is not whitelisted.
+    /// The token whitelists numbers in that country and this phone is not one of them.
     PhoneNotWhitelisted,
-    /// The phone is whitelisted but disabled.
+    /// The phone is whitelisted on the token but disabled.
     PhoneDisabled,
 }
 
@@ -82,8 +106,10 @@ impl DenyReason {
         match self {
             DenyReason::Malformed => "malformed",
             DenyReason::Unknown => "unknown",
+            DenyReason::WrongEnvironment => "wrong_environment",
             DenyReason::Revoked => "revoked",
             DenyReason::Expired => "expired",
+            DenyReason::Rolled => "rolled",
             DenyReason::CountryNotAllowed => "country_not_allowed",
             DenyReason::OperatorNotAllowed => "operator_not_allowed",
             DenyReason::MethodNotAllowed => "method_not_allowed",
@@ -105,6 +131,8 @@ pub struct Decision {
     pub message: String,
     /// The token checked, when it exists.
     pub token: Option<TokenRef>,
+    /// Its environment, when it exists.
+    pub environment: Option<Environment>,
 }
 
 struct Context<'a> {
@@ -132,8 +160,14 @@ impl Context<'_> {
             DenyReason::Unknown => {
                 "Denied: no token matches; it was mistyped or belongs to another registry".into()
             }
+            DenyReason::WrongEnvironment => format!(
+                "Denied: token '{detail}' is not a token of this environment (sandbox tokens start clp_test_, live ones clp_live_)"
+            ),
             DenyReason::Revoked => format!("Denied: token '{detail}' was revoked"),
             DenyReason::Expired => format!("Denied: token '{detail}' has expired"),
+            DenyReason::Rolled => format!(
+                "Denied: token '{detail}' was rolled and its grace period has ended; use its successor"
+            ),
             DenyReason::CountryNotAllowed => {
                 format!("Denied: {country} is not in this token's composition")
             }
@@ -146,6 +180,9 @@ impl Context<'_> {
                     self.method
                 )
             }
+            DenyReason::PhoneRequired if detail == PAUSED => format!(
+                "Denied: every whitelisted number of {country} is disabled on this token, so no number of {country} can pay with it until one is enabled"
+            ),
             DenyReason::PhoneRequired => {
                 format!("Denied: this token only accepts whitelisted numbers in {country}; give the customer's phone number")
             }
@@ -153,114 +190,433 @@ impl Context<'_> {
                 format!("Denied: {detail} is not whitelisted on this token for {country}")
             }
             DenyReason::PhoneDisabled => {
-                format!("Denied: {detail} is whitelisted on this token but disabled")
+                format!("Denied: {detail} is whitelisted on this token but disabled; enable it to accept its payments")
             }
         }
     }
 }
 
+/// The detail of a `phone_required` denial in a country whose numbers are all disabled.
+const PAUSED: &str = "paused";
 impl Registry {
-    /// Checks a payment and records the check in the history.
-    ///
-    /// The decision is one prepared statement; recording it (the `used` / `denied` event and the
-    /// coalesced `last_used_at`) is handed to the usage writer and does not wait for the disk (see
-    /// [`crate::usage`]). [`Registry::flush_usage`] waits for it.
+    /// Checks a payment and records the check in the history, in its own transaction, before it
+    /// answers.
     pub fn authorize(
         &mut self,
         request: &AuthorizeRequest,
         now: DateTime<Utc>,
     ) -> Result<Decision> {
-        let context = Context {
-            catalog: &self.catalog,
-            country: normalize_code(&request.country),
-            operator: normalize_code(&request.operator),
-            method: normalize_code(&request.method),
-            phone: request
-                .phone
-                .as_deref()
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_string),
-        };
-        let (decision, token_id, stored_last_used) =
-            decide(&self.connection, &context, request.secret.as_str(), now)?;
-        let event = UsageEvent {
-            token_id,
-            at: to_millis(now),
-            reason: decision.reason,
-            country: context.country,
-            operator: context.operator,
-            method: context.method,
-            phone: context.phone,
-        };
-        self.usage
-            .record(&self.connection, event, stored_last_used)?;
+        let (decision, event) = decide(&self.connection, &self.catalog, request, now)?;
+        let transaction = begin_write(&mut self.connection)?;
+        usage::write(&transaction, std::slice::from_ref(&event))?;
+        transaction.commit()?;
         Ok(decision)
     }
 }
 
-/// The decision in one statement: the token by digest (the `digest` UNIQUE index, then its row,
-/// which carries its composition and its whitelisted numbers: see migrations 0004 and 0008). A
-/// check reads nothing else, as the floor it is measured against (SHA-256 and one indexed
-/// SELECT), and decides from one snapshot of the token.
-const DECIDE: &str =
-    "SELECT id, name, digest, revoked_at, expires_at, last_used_at, grants, whitelist
-     FROM tokens WHERE digest = ?1";
-
-/// How far a request matches the token's grants ('CC:OPERATOR:METHOD' triples separated by
-/// spaces): 3 allowed, 2 the method is missing, 1 the operator, 0 the country.
-fn grant_level(grants: &str, country: &str, operator: &str, method: &str) -> u8 {
-    let mut level = 0;
-    for grant in grants.split(' ') {
-        let mut parts = grant.splitn(3, ':');
-        if parts.next() != Some(country) {
-            continue;
-        }
-        if parts.next() != Some(operator) {
-            level = level.max(1);
-            continue;
-        }
-        if parts.next() != Some(method) {
-            level = level.max(2);
-            continue;
-        }
-        return 3;
-    }
-    level
+/// A field as recorded: at most [`FIELD_MAX`] characters, and whether it was longer.
+fn capped(value: &str) -> (String, bool) {
+    let mut characters = value.chars();
+    let kept: String = characters.by_ref().take(FIELD_MAX).collect();
+    let longer = characters.next().is_some();
+    (kept, longer)
 }
 
-/// What a token's whitelist copy (schema 8) says about a request. The copy lists every number of
-/// the token as one entry, its country then the number in E.164 when it is enabled
-/// ('CI+2250701020304') or with '-' in place of the '+' when it is disabled ('CI-2250505050505'),
-/// separated by spaces. Returns whether the token has an enabled number in `country` (then only
-/// those may pay there), and the state of `number` (E.164) in `country`: Some(enabled) when the
-/// token holds it there, None when it does not.
-fn whitelist_match(whitelist: &str, country: &str, number: Option<&str>) -> (bool, Option<bool>) {
-    let digits = number.and_then(|number| number.strip_prefix('+'));
-    let mut active = false;
-    let mut state = None;
-    for entry in whitelist.split(' ') {
-        let Some(rest) = entry.strip_prefix(country) else {
-            continue;
-        };
-        // A country code is two letters and a number starts with its sign, so "C" never matches
-        // "CI+...".
-        let (enabled, entry_digits) = match rest.split_at_checked(1) {
-            Some(("+", entry_digits)) => (true, entry_digits),
-            Some(("-", entry_digits)) => (false, entry_digits),
-            _ => continue,
-        };
-        active |= enabled;
-        if Some(entry_digits) == digits {
-            state = Some(enabled);
+/// Decides a check without writing anything, and returns the use to record.
+pub(crate) fn decide(
+    connection: &Connection,
+    catalog: &Catalog,
+    request: &AuthorizeRequest,
+    now: DateTime<Utc>,
+) -> Result<(Decision, UsageEvent)> {
+    let (country, country_long) = capped(&normalize_code(&request.country));
+    let (operator, operator_long) = capped(&normalize_code(&request.operator));
+    let (method, method_long) = capped(&normalize_code(&request.method));
+    let (phone, phone_long) = match request
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|phone| !phone.is_empty())
+    {
+        Some(phone) => {
+            let (kept, longer) = capped(phone);
+            (Some(kept), longer)
         }
-    }
-    (active, state)
+        None => (None, false),
+    };
+    let context = Context {
+        catalog,
+        country,
+        operator,
+        method,
+        phone,
+    };
+    let too_long = [
+        ("the country code", country_long),
+        ("the operator code", operator_long),
+        ("the method", method_long),
+        ("the phone number", phone_long),
+    ]
+    .into_iter()
+    .find(|(_, long)| *long)
+    .map(|(field, _)| format!("{field} is longer than {FIELD_MAX} characters"));
+    let outcome = match too_long {
+        Some(detail) => Outcome::denied(DenyReason::Malformed, &detail, None),
+        None => decide_checked(
+            connection,
+            &context,
+            request.secret.as_str(),
+            request.environment,
+            now,
+        )?,
+    };
+    let Outcome {
+        reason,
+        detail,
+        token,
+    } = outcome;
+    let decision = match reason {
+        None => Decision {
+            allowed: true,
+            reason: None,
+            message: format!(
+                "Allowed: {} may use {} with {} in {}",
+                token.as_ref().map_or("", |token| token.name.as_str()),
+                context.method,
+                context.operator_name(),
+                context.country_name()
+            ),
+            environment: token.as_ref().map(|token| token.environment),
+            token: token.as_ref().map(CheckedToken::reference),
+        },
+        Some(reason) => Decision {
+            allowed: false,
+            reason: Some(reason),
+            message: context.message(reason, &detail),
+            environment: token.as_ref().map(|token| token.environment),
+            token: token.as_ref().map(CheckedToken::reference),
+        },
+    };
+    let event = UsageEvent {
+        token_id: token.map(|token| token.id),
+        at: to_millis(now),
+        reason,
+        country: context.country,
+        operator: context.operator,
+        method: context.method,
+        phone: context.phone,
+    };
+    Ok((decision, event))
 }
 
-/// The E.164 candidate of a phone typed in international form (`+` or `00`, separators allowed)
+/// The token a check found.
+struct CheckedToken {
+    id: String,
+    name: String,
+    environment: Environment,
+}
+
+impl CheckedToken {
+    fn reference(&self) -> TokenRef {
+        TokenRef {
+            id: self.id.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// What a check decided: a denial's reason and its detail (for the message), and the token.
+struct Outcome {
+    reason: Option<DenyReason>,
+    detail: String,
+    token: Option<CheckedToken>,
+}
+
+impl Outcome {
+    fn denied(reason: DenyReason, detail: &str, token: Option<CheckedToken>) -> Outcome {
+        Outcome {
+            reason: Some(reason),
+            detail: detail.to_string(),
+            token,
+        }
+    }
+}
+
+/// The state of a token that decides a check.
+struct TokenState {
+    id: String,
+    name: String,
+    revoked_at: Option<i64>,
+    expires_at: Option<i64>,
+    rolled_to: Option<String>,
+    grace_ends_at: Option<i64>,
+}
+
+impl TokenState {
+    fn status(&self, now: DateTime<Utc>) -> Status {
+        Status::at(
+            self.revoked_at.map(from_millis),
+            self.expires_at.map(from_millis),
+            self.grace_ends_at.map(from_millis),
+            now,
+        )
+    }
+}
+
+fn token_state(connection: &Connection, id: &str) -> Result<Option<TokenState>> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT id, name, revoked_at, expires_at, rolled_to, grace_ends_at FROM tokens WHERE id = ?1",
+        )?
+        .query_row([id], |row| {
+            Ok(TokenState {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                revoked_at: row.get(2)?,
+                expires_at: row.get(3)?,
+                rolled_to: row.get(4)?,
+                grace_ends_at: row.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The decision once every field fits.
+fn decide_checked(
+    connection: &Connection,
+    context: &Context<'_>,
+    secret_text: &str,
+    expected: Option<Environment>,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let parsed = match secret::parse(secret_text.trim()) {
+        Ok(parsed) => parsed,
+        Err(malformed) => {
+            return Ok(Outcome::denied(
+                DenyReason::Malformed,
+                &malformed.to_string(),
+                None,
+            ))
+        }
+    };
+    let digest = parsed.digest();
+    let found = connection
+        .prepare_cached(
+            "SELECT id, name, environment, digest, revoked_at, expires_at, rolled_to, grace_ends_at
+             FROM tokens WHERE digest = ?1",
+        )?
+        .query_row(params![digest.as_slice()], |row| {
+            let stored: Vec<u8> = row.get(3)?;
+            let environment: String = row.get(2)?;
+            Ok((
+                TokenState {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    revoked_at: row.get(4)?,
+                    expires_at: row.get(5)?,
+                    rolled_to: row.get(6)?,
+                    grace_ends_at: row.get(7)?,
+                },
+                environment,
+                digests_equal(&stored, &digest),
+            ))
+        })
+        .optional()?;
+    let Some((state, stored_environment, digest_matches)) = found else {
+        return Ok(Outcome::denied(DenyReason::Unknown, "", None));
+    };
+    // The secret's prefix is covered by its digest, so it is what the token is; a row that says
+    // otherwise was edited by hand and is not trusted.
+    if !digest_matches || stored_environment != parsed.environment().code() {
+        return Ok(Outcome::denied(DenyReason::Unknown, "", None));
+    }
+    let token = CheckedToken {
+        id: state.id.clone(),
+        name: state.name.clone(),
+        environment: parsed.environment(),
+    };
+    if expected.is_some_and(|expected| expected != parsed.environment()) {
+        let name = token.name.clone();
+        return Ok(Outcome::denied(
+            DenyReason::WrongEnvironment,
+            &name,
+            Some(token),
+        ));
+    }
+    let name = token.name.clone();
+    match state.status(now) {
+        Status::Revoked => return Ok(Outcome::denied(DenyReason::Revoked, &name, Some(token))),
+        Status::Rolled => return Ok(Outcome::denied(DenyReason::Rolled, &name, Some(token))),
+        Status::Expired => return Ok(Outcome::denied(DenyReason::Expired, &name, Some(token))),
+        Status::Rolling | Status::Active => {}
+    }
+    // A rolling token decides as the end of its chain of rolls: the successor, or the
+    // successor's successor if that one was rolled too. That token must itself be usable.
+    let mut deciding = state;
+    for _ in 0..ROLL_CHAIN_MAX {
+        let Some(next) = deciding.rolled_to.clone() else {
+            break;
+        };
+        match token_state(connection, &next)? {
+            Some(successor) => deciding = successor,
+            None => return Ok(Outcome::denied(DenyReason::Unknown, "", Some(token))),
+        }
+    }
+    if deciding.rolled_to.is_some() {
+        // A chain longer than any merchant makes: refuse rather than guess.
+        return Ok(Outcome::denied(DenyReason::Rolled, &name, Some(token)));
+    }
+    if deciding.id != token.id {
+        let successor = format!("{} (the successor of '{name}')", deciding.name);
+        match deciding.status(now) {
+            Status::Revoked => {
+                return Ok(Outcome::denied(
+                    DenyReason::Revoked,
+                    &successor,
+                    Some(token),
+                ))
+            }
+            Status::Expired => {
+                return Ok(Outcome::denied(
+                    DenyReason::Expired,
+                    &successor,
+                    Some(token),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let deny = |reason: DenyReason, detail: &str, token: CheckedToken| {
+        Ok(Outcome::denied(reason, detail, Some(token)))
+    };
+    match composition_level(connection, &deciding.id, context)? {
+        CompositionLevel::Country => return deny(DenyReason::CountryNotAllowed, "", token),
+        CompositionLevel::Operator => return deny(DenyReason::OperatorNotAllowed, "", token),
+        CompositionLevel::Method => return deny(DenyReason::MethodNotAllowed, "", token),
+        CompositionLevel::Allowed => {}
+    }
+    match whitelist_decision(connection, &deciding.id, context)? {
+        Whitelist::Unrestricted | Whitelist::Enabled => Ok(Outcome {
+            reason: None,
+            detail: String::new(),
+            token: Some(token),
+        }),
+        Whitelist::Required { paused } => deny(
+            DenyReason::PhoneRequired,
+            if paused { PAUSED } else { "" },
+            token,
+        ),
+        Whitelist::Disabled(number) => deny(
+            DenyReason::PhoneDisabled,
+            &numbers::format_international(&number),
+            token,
+        ),
+        Whitelist::NotListed(shown) => deny(DenyReason::PhoneNotWhitelisted, &shown, token),
+    }
+}
+
+/// How far a request matches a token's composition.
+enum CompositionLevel {
+    /// The country is not in it.
+    Country,
+    /// The country is, the operator is not.
+    Operator,
+    /// The operator is, the method is not.
+    Method,
+    /// The triple is in it.
+    Allowed,
+}
+
+fn composition_level(
+    connection: &Connection,
+    token_id: &str,
+    context: &Context<'_>,
+) -> Result<CompositionLevel> {
+    // An unknown method string never equals a stored one, so it lands on "method not allowed".
+    let level: Option<i64> = connection
+        .prepare_cached(
+            "SELECT max(CASE WHEN operator = ?3 AND method = ?4 THEN 3 WHEN operator = ?3 THEN 2 ELSE 1 END)
+             FROM composition WHERE token_id = ?1 AND country = ?2",
+        )?
+        .query_row(
+            params![token_id, context.country, context.operator, context.method],
+            |row| row.get(0),
+        )?;
+    Ok(match level {
+        None => CompositionLevel::Country,
+        Some(1) => CompositionLevel::Operator,
+        Some(2) => CompositionLevel::Method,
+        Some(_) => CompositionLevel::Allowed,
+    })
+}
+
+/// What a token's numbers say about a request's phone.
+enum Whitelist {
+    /// No number in the request's country: any phone may pay there.
+    Unrestricted,
+    /// The phone is an enabled number of the token in that country.
+    Enabled,
+    /// The token has numbers there and no phone was given; `paused` when all are disabled.
+    Required { paused: bool },
+    /// The phone is a disabled number of the token in that country (E.164).
+    Disabled(String),
+    /// The token has numbers there and the phone is none of them (shown as typed or normalised).
+    NotListed(String),
+}
+
+fn whitelist_decision(
+    connection: &Connection,
+    token_id: &str,
+    context: &Context<'_>,
+) -> Result<Whitelist> {
+    let (numbers_here, enabled_here): (i64, i64) = connection
+        .prepare_cached(
+            "SELECT count(*), count(*) FILTER (WHERE enabled = 1) FROM numbers
+             WHERE token_id = ?1 AND country = ?2",
+        )?
+        .query_row(params![token_id, context.country], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+    if numbers_here == 0 {
+        return Ok(Whitelist::Unrestricted);
+    }
+    let Some(phone) = context.phone.as_deref() else {
+        return Ok(Whitelist::Required {
+            paused: enabled_here == 0,
+        });
+    };
+    let state = |number: &str| -> Result<Option<bool>> {
+        Ok(connection
+            .prepare_cached(
+                "SELECT enabled FROM numbers WHERE number = ?1 AND token_id = ?2 AND country = ?3",
+            )?
+            .query_row(params![number, token_id, context.country], |row| row.get(0))
+            .optional()?)
+    };
+    // A phone typed in E.164 is looked up as it is; any other form (or an E.164 one the token
+    // does not hold, which may be a non-canonical spelling) is normalised by libphonenumber first.
+    let as_typed = international_candidate(phone);
+    let mut found = match &as_typed {
+        Some(number) => state(number)?.map(|enabled| (number.clone(), enabled)),
+        None => None,
+    };
+    let mut shown = phone.to_string();
+    if found.is_none() {
+        if let Ok(number) = numbers::normalize(context.catalog, &context.country, phone) {
+            shown = numbers::format_international(&number);
+            found = state(&number)?.map(|enabled| (number, enabled));
+        }
+    }
+    Ok(match found {
+        Some((_, true)) => Whitelist::Enabled,
+        Some((number, false)) => Whitelist::Disabled(number),
+        None => Whitelist::NotListed(shown),
+    })
+}
+
+/// The E.164 spelling of a phone typed in international form (`+` or `00`, separators allowed),
 /// without libphonenumber: a stored number is already valid, so an exact match needs no parsing.
-/// National forms return `None` and go through [`numbers::normalize`].
+/// National forms return `None`.
 fn international_candidate(phone: &str) -> Option<String> {
     let mut out = String::with_capacity(phone.len());
     for character in phone.chars() {
@@ -277,226 +633,35 @@ fn international_candidate(phone: &str) -> Option<String> {
     (out.starts_with('+') && out.len() > 1).then_some(out)
 }
 
-type Decided = (Decision, Option<String>, Option<i64>);
-
-fn decide(
-    connection: &rusqlite::Connection,
-    context: &Context<'_>,
-    secret_text: &str,
-    now: DateTime<Utc>,
-) -> Result<Decided> {
-    let deny = |reason: DenyReason, detail: &str, token: Option<TokenRef>| Decision {
-        allowed: false,
-        reason: Some(reason),
-        message: context.message(reason, detail),
-        token,
-    };
-    let parsed = match secret::parse(secret_text.trim()) {
-        Ok(parsed) => parsed,
-        Err(malformed) => {
-            return Ok((
-                deny(DenyReason::Malformed, &malformed.to_string(), None),
-                None,
-                None,
-            ))
-        }
-    };
-    let digest = parsed.digest();
-    let candidate = context.phone.as_deref().and_then(international_candidate);
-    let row = connection
-        .cached(DECIDE)?
-        .query_row(
-            params![digest.as_slice()],
-            // The digest, the grants and the whitelist are read in place: no copy per check.
-            |row| {
-                let text = |index: usize| -> rusqlite::Result<Option<&str>> {
-                    row.get_ref(index)?.as_str_or_null().map_err(|error| {
-                        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, error.into())
-                    })
-                };
-                let stored = row.get_ref(2)?.as_blob().map_err(|error| {
-                    rusqlite::Error::FromSqlConversionFailure(2, Type::Blob, error.into())
-                })?;
-                let whitelist = text(7)?;
-                let (active, state) = whitelist.map_or((false, None), |whitelist| {
-                    whitelist_match(whitelist, &context.country, candidate.as_deref())
-                });
-                Ok(Row {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    digest_matches: digests_equal(stored, &digest),
-                    revoked_at: row.get(3)?,
-                    expires_at: row.get(4)?,
-                    last_used_at: row.get(5)?,
-                    grant_level: grant_level(
-                        text(6)?.unwrap_or(""),
-                        &context.country,
-                        &context.operator,
-                        &context.method,
-                    ),
-                    whitelist: (active, state),
-                    // Copied only when the copy must be read again: a phone it did not hold as
-                    // typed, looked up once libphonenumber has normalised it.
-                    whitelist_copy: whitelist
-                        .filter(|_| active && state.is_none() && context.phone.is_some())
-                        .map(str::to_string),
-                })
-            },
-        )
-        .optional()?;
-    let Some(row) = row else {
-        return Ok((deny(DenyReason::Unknown, "", None), None, None));
-    };
-    if !row.digest_matches {
-        return Ok((deny(DenyReason::Unknown, "", None), None, None));
-    }
-    let token = TokenRef {
-        id: row.id,
-        name: row.name,
-    };
-    let last_used = row.last_used_at;
-    let denied = |reason: DenyReason, detail: &str| {
-        Ok((
-            deny(reason, detail, Some(token.clone())),
-            Some(token.id.clone()),
-            last_used,
-        ))
-    };
-    match Status::at(
-        row.revoked_at.map(from_millis),
-        row.expires_at.map(from_millis),
-        now,
-    ) {
-        Status::Revoked => return denied(DenyReason::Revoked, &token.name),
-        Status::Expired => return denied(DenyReason::Expired, &token.name),
-        Status::Active => {}
-    }
-    // An unknown method string never equals a stored one, so it lands on "method not allowed".
-    match row.grant_level {
-        0 => return denied(DenyReason::CountryNotAllowed, ""),
-        1 => return denied(DenyReason::OperatorNotAllowed, ""),
-        2 => return denied(DenyReason::MethodNotAllowed, ""),
-        _ => {}
-    }
-    // Per country: with at least one enabled number, only those numbers may pay there.
-    let (whitelist_active, state_as_typed) = row.whitelist;
-    if whitelist_active {
-        let Some(phone) = context.phone.as_deref() else {
-            return denied(DenyReason::PhoneRequired, "");
-        };
-        // The whitelisted number matched, as stored (E.164), with its enabled flag.
-        let mut normalized = None;
-        let found: Option<(String, bool)> = match (candidate, state_as_typed) {
-            (Some(number), Some(enabled)) => Some((number, enabled)),
-            (candidate, _) => {
-                // Not found as typed: a stranger, a national form, or an international one that
-                // is not canonical. Normalise with libphonenumber (only this path pays for it)
-                // and look the result up in the same copy.
-                normalized = numbers::normalize(context.catalog, &context.country, phone).ok();
-                match normalized.as_deref() {
-                    Some(number) if Some(number) != candidate.as_deref() => {
-                        let copy = row.whitelist_copy.as_deref().unwrap_or_default();
-                        whitelist_match(copy, &context.country, Some(number))
-                            .1
-                            .map(|enabled| (number.to_string(), enabled))
-                    }
-                    _ => None,
-                }
-            }
-        };
-        match found {
-            Some((_, true)) => {}
-            Some((number, false)) => {
-                return denied(
-                    DenyReason::PhoneDisabled,
-                    &numbers::format_international(&number),
-                )
-            }
-            None => {
-                let shown = normalized
-                    .as_deref()
-                    .map_or_else(|| phone.to_string(), numbers::format_international);
-                return denied(DenyReason::PhoneNotWhitelisted, &shown);
-            }
-        }
-    }
-    let message = format!(
-        "Allowed: {} may use {} with {} in {}",
-        token.name,
-        context.method,
-        context.operator_name(),
-        context.country_name()
-    );
-    let id = token.id.clone();
-    Ok((
-        Decision {
-            allowed: true,
-            reason: None,
-            message,
-            token: Some(token),
-        },
-        Some(id),
-        last_used,
-    ))
-}
-
-struct Row {
-    id: String,
-    name: String,
-    /// The stored digest equals the request's (compared in constant time).
-    digest_matches: bool,
-    revoked_at: Option<i64>,
-    expires_at: Option<i64>,
-    last_used_at: Option<i64>,
-    /// How far the request matches the token's grants (see [`grant_level`]).
-    grant_level: u8,
-    /// From the whitelist copy: the token has an enabled number in the request's country, and
-    /// the state of the phone as typed (in E.164) if the token holds it there (see
-    /// [`whitelist_match`]).
-    whitelist: (bool, Option<bool>),
-    /// The whitelist copy itself, when a phone was given and the copy did not hold it as typed.
-    whitelist_copy: Option<String>,
-}
-
 #[cfg(test)]
-mod grant_tests {
-    use super::{grant_level, whitelist_match};
+mod tests {
+    use super::{capped, international_candidate, FIELD_MAX};
 
     #[test]
-    fn whitelist_match_finds_the_country_and_the_exact_number() {
-        let whitelist = "CI+2250701020304 CI-2250505050505 CI+2250707080910 SN-221771234567";
-        let check =
-            |country: &str, number: Option<&str>| whitelist_match(whitelist, country, number);
-        assert_eq!(check("CI", Some("+2250707080910")), (true, Some(true)));
-        assert_eq!(check("CI", Some("+2250505050505")), (true, Some(false)));
-        assert_eq!(check("CI", None), (true, None));
-        // Another country's number, a prefix of a number, a number without its '+': not held.
-        assert_eq!(check("CI", Some("+221771234567")), (true, None));
-        assert_eq!(check("CI", Some("+22507010203")), (true, None));
-        assert_eq!(check("CI", Some("2250701020304")), (true, None));
-        // Senegal's only number is disabled: any phone pays there, and that one is known.
-        assert_eq!(check("SN", Some("+221771234567")), (false, Some(false)));
-        assert_eq!(check("SN", Some("+221781234567")), (false, None));
-        // A country without numbers, or a part of a code, whitelists nothing.
-        assert_eq!(check("ML", Some("+22370123456")), (false, None));
-        assert_eq!(check("C", Some("I+2250701020304")), (false, None));
-        assert_eq!(check("", Some("CI+2250701020304")), (false, None));
-        assert_eq!(whitelist_match("", "CI", Some("")), (false, None));
+    fn international_forms_are_compacted_and_national_ones_are_not() {
+        assert_eq!(
+            international_candidate("+225 07 07-07.07 07").as_deref(),
+            Some("+2250707070707")
+        );
+        assert_eq!(
+            international_candidate("00225 0707070707").as_deref(),
+            Some("+2250707070707")
+        );
+        assert_eq!(international_candidate("07 07 07 07 07"), None);
+        assert_eq!(international_candidate("+225 07 ext 1"), None);
+        assert_eq!(international_candidate("+"), None);
     }
 
     #[test]
-    fn grant_level_says_how_far_a_request_matches() {
-        let grants = "CI:MTN:CASHOUT CI:OM:CASHIN CI:OM:MERCHANT SN:WAVE:MERCHANT";
-        assert_eq!(grant_level(grants, "CI", "OM", "MERCHANT"), 3);
-        assert_eq!(grant_level(grants, "SN", "WAVE", "MERCHANT"), 3);
-        assert_eq!(grant_level(grants, "CI", "OM", "CASHOUT"), 2);
-        assert_eq!(grant_level(grants, "CI", "MOOV", "MERCHANT"), 1);
-        assert_eq!(grant_level(grants, "ML", "OM", "MERCHANT"), 0);
-        // Prefixes and empty parts never match a whole code.
-        assert_eq!(grant_level(grants, "C", "OM", "MERCHANT"), 0);
-        assert_eq!(grant_level(grants, "CI", "O", "MERCHANT"), 1);
-        assert_eq!(grant_level(grants, "CI", "OM", "MERCH"), 2);
-        assert_eq!(grant_level(grants, "", "", ""), 0);
-        assert_eq!(grant_level("", "CI", "OM", "MERCHANT"), 0);
+    fn recorded_fields_are_capped_at_the_limit() {
+        assert_eq!(capped("CI"), ("CI".to_string(), false));
+        let long = "é".repeat(FIELD_MAX + 10);
+        let (kept, longer) = capped(&long);
+        assert!(longer);
+        assert_eq!(
+            kept.chars().count(),
+            FIELD_MAX,
+            "cut at characters, not bytes"
+        );
     }
 }

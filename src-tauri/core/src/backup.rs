@@ -10,8 +10,15 @@
 //! Invariants:
 //! - a backup or restore never leaves a half-written file under the final name;
 //! - [`restore`] changes nothing when the backup is not a sound ClaPay Tokens database of a schema
-//!   this build knows, and keeps the replaced database as `<target>.before-restore`;
-//! - [`rotate`] only ever deletes files named like its own backups (`tokens-YYYYMMDD-HHMMSS.db`).
+//!   this build knows (and exactly that schema: no planted trigger or view), and keeps the replaced
+//!   database as `<target>.before-restore`;
+//! - [`rotate`] only ever deletes files named like its own backups (`tokens-YYYYMMDD-HHMMSS.db`);
+//! - every file written here is private to its owner (`0600` on Unix, see
+//!   [`crate::private_files`]), whatever the mode of the file it was copied from, and a temporary
+//!   file is always created new (`O_EXCL`), never written through a file or link already there.
+//!
+//! Restoring is a trust decision: a backup can hold tokens whose secrets someone else holds. The
+//! app and the CLI say so before they restore; restore only files you made.
 
 use std::ffi::OsString;
 use std::fs;
@@ -24,7 +31,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::db::{bad_database, BUSY_TIMEOUT, SCHEMA_VERSION};
 use crate::error::{Error, Result};
-use crate::Registry;
+use crate::{private_files, Registry};
 
 /// How many rolling backups [`rotate`] keeps by default.
 pub const KEEP_BACKUPS: usize = 7;
@@ -40,15 +47,29 @@ impl Registry {
     }
 }
 
-/// Copies the main database of `source` to `dest` with the online backup API, through a temporary
-/// file that is synced and then renamed over `dest`.
+/// The folder of a database's rolling backups: `<file name>-backups` beside it
+/// (`tokens.db-backups`), so two databases in one folder (the system's temporary folder, say)
+/// never share their backups.
+pub fn backups_dir(db_path: &Path) -> PathBuf {
+    let name = db_path
+        .file_name()
+        .map_or_else(|| OsString::from("tokens.db"), OsString::from);
+    let mut folder = name;
+    folder.push("-backups");
+    match db_path.parent() {
+        Some(parent) => parent.join(folder),
+        None => PathBuf::from(folder),
+    }
+}
+
+/// Copies the main database of `source` to `dest` with the online backup API, through a new
+/// private temporary file beside `dest` that is synced and then renamed over it.
 pub fn copy_database(source: &Connection, dest: &Path) -> Result<()> {
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)
+        private_files::create_dir_all(parent)
             .map_err(|error| io(error, "cannot create the folder", parent))?;
     }
-    let temporary = sibling(dest, ".tmp");
-    remove_if_exists(&temporary)?;
+    let temporary = new_temporary(dest, ".tmp")?;
     let copied = write_copy(source, &temporary).and_then(|()| {
         sync_file(&temporary)?;
         fs::rename(&temporary, dest).map_err(|error| io(error, "cannot write the backup", dest))?;
@@ -153,19 +174,12 @@ pub fn restore(backup: &Path, target: &Path) -> Result<()> {
         });
     }
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)
+        private_files::create_dir_all(parent)
             .map_err(|error| io(error, "cannot create the folder", parent))?;
     }
     // Work on a copy beside the target: checking the backup in place would create WAL files next to
     // it, and the final rename must stay on one file system to be atomic.
-    let staged = sibling(target, ".restore-tmp");
-    for path in [
-        staged.clone(),
-        with_suffix(&staged, "-wal"),
-        with_suffix(&staged, "-shm"),
-    ] {
-        remove_if_exists(&path)?;
-    }
+    let staged = new_temporary(target, ".restore-tmp")?;
     let result = stage(backup, &staged, &shown).and_then(|()| swap_in(&staged, target));
     if result.is_err() {
         for path in [
@@ -179,19 +193,35 @@ pub fn restore(backup: &Path, target: &Path) -> Result<()> {
     result
 }
 
+/// Copies `from` into `to`, a new private file (whatever the mode of `from`).
+fn copy_private(from: &Path, to: &Path) -> Result<()> {
+    let mut source =
+        fs::File::open(from).map_err(|error| io(error, "cannot read the backup", from))?;
+    let mut copy = if to.exists() {
+        // The staged file itself: `new_temporary` created it, empty, for this copy.
+        fs::OpenOptions::new().write(true).truncate(true).open(to)
+    } else {
+        private_files::create_new(to)
+    }
+    .map_err(|error| io(error, "cannot write", to))?;
+    std::io::copy(&mut source, &mut copy)
+        .map_err(|error| io(error, "cannot copy the backup to", to))?;
+    Ok(())
+}
+
 /// Copies the backup (and its WAL, if it has one) to `staged`, checks it, and folds the WAL in.
 fn stage(backup: &Path, staged: &Path, shown: &str) -> Result<()> {
-    fs::copy(backup, staged).map_err(|error| io(error, "cannot read the backup", backup))?;
+    copy_private(backup, staged)?;
     let backup_wal = with_suffix(backup, "-wal");
     if backup_wal.is_file() {
-        fs::copy(&backup_wal, with_suffix(staged, "-wal"))
-            .map_err(|error| io(error, "cannot read the backup", &backup_wal))?;
+        copy_private(&backup_wal, &with_suffix(staged, "-wal"))?;
     }
     let connection = Connection::open_with_flags(
         staged,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|error| bad_database(shown, error))?;
+    crate::db::distrust_schema(&connection)?;
     let version: i64 = connection
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|error| bad_database(shown, error))?;
@@ -226,12 +256,20 @@ fn stage(backup: &Path, staged: &Path, shown: &str) -> Result<()> {
             |row| row.get(0),
         )
         .map_err(|error| bad_database(shown, error))?;
-    if version == 0 || !has_tokens {
+    let application: i64 = connection
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .map_err(|error| bad_database(shown, error))?;
+    if application == 0 && version > 0 && has_tokens {
+        return Err(Error::PreReleaseDatabase { path: shown.into() });
+    }
+    if version == 0 || !has_tokens || application != crate::db::APPLICATION_ID {
         return Err(Error::BadDatabase {
             path: shown.into(),
             reason: "it is a SQLite file but not a ClaPay Tokens database".into(),
         });
     }
+    // Exactly the schema of its version: a planted trigger or view would run on every write.
+    crate::db::verify_schema(&connection, shown)?;
     let orphans: i64 = connection
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
             row.get(0)
@@ -266,6 +304,9 @@ fn swap_in(staged: &Path, target: &Path) -> Result<()> {
     if target.exists() {
         fs::rename(target, &kept)
             .map_err(|error| io(error, "cannot move the current database aside", target))?;
+        // It holds the merchant's numbers: private, whatever mode the database had.
+        private_files::restrict(&kept)
+            .map_err(|error| io(error, "cannot restrict the permissions of", &kept))?;
     }
     // The WAL belongs to the file it was written for: it goes with the old database, where SQLite
     // will find it as `<target>.before-restore-wal`, and must never be replayed onto the restored one.
@@ -287,9 +328,27 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A temporary name beside `path`, private to this process.
-fn sibling(path: &Path, tag: &str) -> PathBuf {
-    with_suffix(path, &format!("{tag}-{}", std::process::id()))
+/// Creates a new, empty, private file beside `path` with a name no other file has
+/// (`<path><tag>-<process>-<n>`) and returns its path.
+fn new_temporary(path: &Path, tag: &str) -> Result<PathBuf> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let candidate = with_suffix(
+            path,
+            &format!(
+                "{tag}-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ),
+        );
+        match private_files::create_new(&candidate) {
+            Ok(_) => return Ok(candidate),
+            // Left by a process that had this id before, or planted: never reused.
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(error) => return Err(io(error, "cannot create a temporary file beside", path)),
+        }
+    }
 }
 
 fn remove_if_exists(path: &Path) -> Result<()> {

@@ -5,7 +5,6 @@
 //! numbers go with it in the same transaction, so no number is ever left on a country the token
 //! cannot use.
 
-use crate::db::Cached;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +16,7 @@ use crate::catalog::{normalize_code, Catalog, Method, Selection, Triple};
 use crate::error::{Error, Result};
 use crate::history::{self, EventKind};
 use crate::token::{load_details, require_editable, TokenDetails};
-use crate::Registry;
+use crate::{begin_write, Registry};
 
 /// What to take out of a composition: a whole country, one operator of it, or one method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +51,7 @@ pub(crate) fn validate(catalog: &Catalog, requested: &[Triple]) -> Result<BTreeS
 
 pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<BTreeSet<Triple>> {
     let mut statement = connection
-        .cached("SELECT country, operator, method FROM composition WHERE token_id = ?1")?;
+        .prepare_cached("SELECT country, operator, method FROM composition WHERE token_id = ?1")?;
     let rows = statement.query_map([token_id], |row| {
         Ok((
             row.get::<_, String>(0)?,
@@ -79,7 +78,7 @@ pub(crate) fn insert(
     token_id: &str,
     triples: &BTreeSet<Triple>,
 ) -> Result<()> {
-    let mut statement = connection.cached(
+    let mut statement = connection.prepare_cached(
         "INSERT INTO composition (token_id, country, operator, method) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for triple in triples {
@@ -110,7 +109,10 @@ impl Registry {
         now: DateTime<Utc>,
     ) -> Result<TokenDetails> {
         let wanted = validate(&self.catalog, requested)?;
-        self.write(|transaction, _| apply(transaction, id, wanted, confirm_remove_numbers, now))
+        let transaction = begin_write(&mut self.connection)?;
+        let details = apply(&transaction, id, wanted, confirm_remove_numbers, now)?;
+        transaction.commit()?;
+        Ok(details)
     }
 
     /// Adds triples (with the "all countries / all operators / all methods" helpers).
@@ -152,9 +154,10 @@ impl Registry {
         now: DateTime<Utc>,
     ) -> Result<TokenDetails> {
         let added = self.catalog.expand(additions)?;
-        self.write(|transaction, _| {
-            require_editable(transaction, id)?;
-            let mut wanted = load(transaction, id)?;
+        let transaction = begin_write(&mut self.connection)?;
+        let details = {
+            require_editable(&transaction, id)?;
+            let mut wanted = load(&transaction, id)?;
             wanted.extend(added);
             for removal in removals {
                 let country = normalize_code(&removal.country);
@@ -178,8 +181,10 @@ impl Registry {
                 }
                 wanted.retain(|triple| !matches(triple));
             }
-            apply(transaction, id, wanted, confirm_remove_numbers, now)
-        })
+            apply(&transaction, id, wanted, confirm_remove_numbers, now)?
+        };
+        transaction.commit()?;
+        Ok(details)
     }
 }
 
@@ -210,7 +215,7 @@ fn apply(
     let mut numbers_removed = Vec::new();
     for country in &dropped_countries {
         let numbers: Vec<String> = connection
-            .cached(
+            .prepare_cached(
                 "SELECT number FROM numbers WHERE token_id = ?1 AND country = ?2 ORDER BY number",
             )?
             .query_map(params![id, country], |row| row.get(0))?
@@ -225,10 +230,10 @@ fn apply(
     }
     for number in &numbers_removed {
         connection
-            .cached("DELETE FROM numbers WHERE number = ?1")?
+            .prepare_cached("DELETE FROM numbers WHERE number = ?1")?
             .execute([number])?;
     }
-    let mut delete = connection.cached(
+    let mut delete = connection.prepare_cached(
         "DELETE FROM composition WHERE token_id = ?1 AND country = ?2 AND operator = ?3 AND method = ?4",
     )?;
     for triple in &removed {

@@ -84,6 +84,19 @@ pub enum Error {
         /// The status of the token that holds it.
         status: Status,
     },
+    /// Removing the last number of a country lifts the phone restriction there: the caller must
+    /// confirm it.
+    #[error(
+        "this is the last whitelisted number of {country_name} on this token; once it is removed any \
+         phone will be able to pay in {country_name}. Confirm to remove it, or disable it to pause \
+         the token there"
+    )]
+    LastNumberOfCountry {
+        /// ISO code of the country.
+        country: String,
+        /// Its name.
+        country_name: String,
+    },
     /// The number is not whitelisted on this token.
     #[error("{number} is not whitelisted on this token")]
     NumberNotFound {
@@ -101,6 +114,37 @@ pub enum Error {
     TokenRevoked {
         /// The name of the revoked token.
         name: String,
+    },
+    /// A rolled token authorizes as its successor until its grace ends; changes go to the
+    /// successor.
+    #[error("token '{name}' was rolled to '{successor}'; change '{successor}' instead")]
+    TokenRolled {
+        /// The name of the rolled token.
+        name: String,
+        /// The name of its successor.
+        successor: String,
+    },
+    /// "End now" on a token whose grace is not running.
+    #[error("token '{name}' is not in the grace period of a roll")]
+    NotRolling {
+        /// The name of the token.
+        name: String,
+    },
+    /// Reminder thresholds outside what the app supports.
+    #[error("invalid reminder thresholds: {reason}")]
+    InvalidThresholds {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The usage retention is outside what the history allows.
+    #[error("invalid retention: keep usage events {min} to {max} days, not {days}")]
+    InvalidRetention {
+        /// The days asked for.
+        days: u32,
+        /// The shortest retention (the history refuses to delete younger events).
+        min: u32,
+        /// The longest retention.
+        max: u32,
     },
     /// A replacement catalog file is malformed.
     #[error("invalid catalog: {reason}")]
@@ -120,6 +164,29 @@ pub enum Error {
         found: i64,
         /// The newest schema this build knows.
         supported: i64,
+    },
+    /// The file was made by a pre-release build, whose schema this version does not migrate.
+    #[error(
+        "the database at {path} was made by a pre-release build of ClaPay Tokens; export it with \
+         that build (clapay-tokens-cli export) and recreate the tokens, or point CLAPAY_TOKENS_DB at a new file"
+    )]
+    PreReleaseDatabase {
+        /// The database file.
+        path: String,
+    },
+    /// The file's schema holds an object the migrations did not make, or one they made altered:
+    /// a trigger or view planted in a file can change what every write does.
+    #[error(
+        "the database at {path} cannot be trusted: {object} {what}; use only database files and \
+         backups made by ClaPay Tokens on your own machine"
+    )]
+    SchemaMismatch {
+        /// The database file.
+        path: String,
+        /// The object, e.g. `trigger 'audit'`.
+        object: String,
+        /// What is wrong with it.
+        what: String,
     },
     /// The file is not a ClaPay Tokens database or is damaged.
     #[error("the database at {path} cannot be used: {reason}")]
@@ -157,10 +224,19 @@ impl Error {
             Error::CountryNotInComposition { .. } => "country_not_in_composition",
             Error::NumberTaken { .. } => "number_taken",
             Error::NumberNotFound { .. } => "number_not_found",
+            Error::LastNumberOfCountry { .. } => "last_number_of_country",
             Error::NotFound { .. } => "not_found",
             Error::TokenRevoked { .. } => "token_revoked",
+            Error::TokenRolled { .. } => "token_rolled",
+            Error::NotRolling { .. } => "not_rolling",
+            Error::InvalidThresholds { .. } => "invalid_thresholds",
+            Error::InvalidRetention { .. } => "invalid_retention",
             Error::InvalidCatalog { .. } => "invalid_catalog",
-            Error::SchemaTooNew { .. } | Error::BadDatabase { .. } | Error::Storage(_) => "storage",
+            Error::SchemaTooNew { .. }
+            | Error::PreReleaseDatabase { .. }
+            | Error::SchemaMismatch { .. }
+            | Error::BadDatabase { .. }
+            | Error::Storage(_) => "storage",
             Error::Io { .. } => "storage",
         }
     }
@@ -177,11 +253,18 @@ impl Error {
             Error::InvalidPhone { .. }
             | Error::CountryNotInComposition { .. }
             | Error::NumberTaken { .. }
-            | Error::NumberNotFound { .. } => Some("phone"),
+            | Error::NumberNotFound { .. }
+            | Error::LastNumberOfCountry { .. } => Some("phone"),
             Error::InvalidCatalog { .. } => Some("catalog"),
+            Error::InvalidRetention { .. } => Some("retention"),
+            Error::InvalidThresholds { .. } => Some("thresholds"),
             Error::NotFound { .. }
             | Error::TokenRevoked { .. }
+            | Error::TokenRolled { .. }
+            | Error::NotRolling { .. }
             | Error::SchemaTooNew { .. }
+            | Error::PreReleaseDatabase { .. }
+            | Error::SchemaMismatch { .. }
             | Error::BadDatabase { .. }
             | Error::Storage(_)
             | Error::Io { .. } => None,

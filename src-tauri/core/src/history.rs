@@ -1,16 +1,29 @@
 //! The append-only history of each token.
 //!
 //! Every state change appends one event in the same transaction as the change, so the log can never
-//! disagree with the data. The table's triggers refuse UPDATE and DELETE. Details are small JSON
-//! objects (numbers, names, triples, reason codes) and never contain a secret.
+//! disagree with the data. Details are small JSON objects (numbers, names, triples, reason codes)
+//! and never contain a secret.
+//!
+//! The table's triggers refuse every UPDATE, and every DELETE but one: usage events (`used`,
+//! `denied`) older than 30 days, which [`Registry::prune_usage`] deletes after the merchant's
+//! retention (365 days unless set otherwise), recording a `pruned` event with how many went.
+//! State changes (created, changed, numbers, rolled, revoked...) are kept forever.
 
-use crate::db::Cached;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
-use crate::{from_millis, to_millis, Registry};
+use crate::error::{Error, Result};
+use crate::{begin_write, from_millis, to_millis, Registry};
+
+/// The shortest usage retention, in days: the history's trigger refuses to delete younger events.
+pub const RETENTION_MIN_DAYS: u32 = 30;
+/// The longest usage retention, in days (ten years).
+pub const RETENTION_MAX_DAYS: u32 = 3650;
+/// The usage retention unless the merchant sets another, in days.
+pub const RETENTION_DEFAULT_DAYS: u32 = 365;
+/// Usage events deleted per transaction by a prune, so other writers never wait long.
+const PRUNE_CHUNK: i64 = 50_000;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +49,15 @@ pub enum EventKind {
     ExpiryChanged,
     /// The token was revoked.
     Revoked,
+    /// The token was rolled to a successor, or is the successor of a roll (its detail names the
+    /// other token).
+    Rolled,
+    /// The grace of a roll ended: the old token no longer authorizes.
+    GraceEnded,
+    /// An expiry reminder was shown for a threshold.
+    Reminded,
+    /// Old usage events were deleted by the retention rule.
+    Pruned,
     /// A check allowed a payment.
     Used,
     /// A check denied a payment.
@@ -56,6 +78,10 @@ impl EventKind {
             EventKind::DescriptionChanged => "description_changed",
             EventKind::ExpiryChanged => "expiry_changed",
             EventKind::Revoked => "revoked",
+            EventKind::Rolled => "rolled",
+            EventKind::GraceEnded => "grace_ended",
+            EventKind::Reminded => "reminded",
+            EventKind::Pruned => "pruned",
             EventKind::Used => "used",
             EventKind::Denied => "denied",
         }
@@ -88,7 +114,7 @@ pub(crate) fn append(
     now: DateTime<Utc>,
 ) -> Result<()> {
     connection
-        .cached("INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
+        .prepare_cached("INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![
             token_id,
             to_millis(now),
@@ -112,41 +138,39 @@ pub struct HistoryPage {
 pub const HISTORY_PAGE_MAX: u32 = 500;
 
 impl Registry {
-    /// The token's events, oldest first.
+    /// Every event of the token, oldest first, in memory: for tests and small histories. The app
+    /// and the CLI read [`Registry::token_history_page`] instead.
     pub fn token_history(&self, id: &str) -> Result<Vec<HistoryEvent>> {
-        // Checks recorded by this registry and not yet written must show.
-        self.usage.sync()?;
         token::require_exists(&self.connection, id)?;
-        let mut statement = self
-            .connection
-            .cached("SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id")?;
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, at, kind, detail FROM history WHERE token_id = ?1 ORDER BY id",
+        )?;
         let rows = statement.query_map([id], event_row)?;
         collect_events(rows)
     }
 
     /// Up to `limit` (1 to [`HISTORY_PAGE_MAX`]) of the token's events older than the event
     /// `before` (the newest ones when `None`), newest first, with the count of those still older.
-    /// Read from the `history_token` index backwards: the cost follows the page, not the history.
+    /// Read from the `history_by_token` index backwards: the cost follows the page, not the
+    /// history.
     pub fn token_history_page(
         &self,
         id: &str,
         before: Option<i64>,
         limit: u32,
     ) -> Result<HistoryPage> {
-        self.usage.sync()?;
         token::require_exists(&self.connection, id)?;
         let before = before.unwrap_or(i64::MAX);
-        // The limit is written into the SQL (an integer from 1 to 500), as for the token list.
         let limit = limit.clamp(1, HISTORY_PAGE_MAX);
-        let mut statement = self.connection.cached(&format!(
+        let mut statement = self.connection.prepare_cached(
             "SELECT id, at, kind, detail FROM history WHERE token_id = ?1 AND id < ?2
-             ORDER BY id DESC LIMIT {limit}"
-        ))?;
-        let events = collect_events(statement.query_map(params![id, before], event_row)?)?;
+             ORDER BY id DESC LIMIT ?3",
+        )?;
+        let events = collect_events(statement.query_map(params![id, before, limit], event_row)?)?;
         let older = match events.last() {
             Some(last) => self
                 .connection
-                .cached("SELECT count(*) FROM history WHERE token_id = ?1 AND id < ?2")?
+                .prepare_cached("SELECT count(*) FROM history WHERE token_id = ?1 AND id < ?2")?
                 .query_row(params![id, last.id], |row| row.get::<_, i64>(0))?,
             None => 0,
         };
@@ -154,6 +178,44 @@ impl Registry {
             events,
             older: u64::try_from(older).unwrap_or(0),
         })
+    }
+
+    /// Deletes the usage events (`used`, `denied`) older than `keep_days` days before `now`, and
+    /// records per token a `pruned` event with how many went. State changes are never deleted.
+    /// Returns the number of events deleted.
+    pub fn prune_usage(&mut self, keep_days: u32, now: DateTime<Utc>) -> Result<u64> {
+        if !(RETENTION_MIN_DAYS..=RETENTION_MAX_DAYS).contains(&keep_days) {
+            return Err(Error::InvalidRetention {
+                days: keep_days,
+                min: RETENTION_MIN_DAYS,
+                max: RETENTION_MAX_DAYS,
+            });
+        }
+        let cutoff = to_millis(now - Duration::days(i64::from(keep_days)));
+        let mut deleted = 0u64;
+        loop {
+            let transaction = begin_write(&mut self.connection)?;
+            // The oldest chunk, in the order of the `history_usage_by_time` index.
+            const CHUNK: &str = "SELECT id, token_id FROM history
+                 WHERE kind IN ('used', 'denied') AND at < ?1 ORDER BY at, id LIMIT ?2";
+            transaction
+                .prepare_cached(&format!(
+                    "INSERT INTO history (token_id, at, kind, detail)
+                     SELECT token_id, ?3, 'pruned', json_object('count', count(*), 'before', ?1)
+                     FROM ({CHUNK}) GROUP BY token_id"
+                ))?
+                .execute(params![cutoff, PRUNE_CHUNK, to_millis(now)])?;
+            let chunk = transaction
+                .prepare_cached(&format!(
+                    "DELETE FROM history WHERE id IN (SELECT id FROM ({CHUNK}))"
+                ))?
+                .execute(params![cutoff, PRUNE_CHUNK])?;
+            transaction.commit()?;
+            deleted += chunk as u64;
+            if (chunk as i64) < PRUNE_CHUNK {
+                return Ok(deleted);
+            }
+        }
     }
 }
 

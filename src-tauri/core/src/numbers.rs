@@ -8,8 +8,12 @@
 //!
 //! The number is the table's primary key, so two tokens can never hold it, whichever writer wins
 //! a race; the loser gets [`Error::NumberTaken`] naming the holder and its status.
+//!
+//! Fail closed: a country where a token has numbers, enabled or disabled, accepts only its enabled
+//! numbers (authorize). Disabling every number of a country therefore pauses the token there, and
+//! removing the last one lifts the restriction, which [`Registry::remove_number`] does only when
+//! the caller confirms it.
 
-use crate::db::Cached;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -19,7 +23,7 @@ use crate::catalog::{normalize_code, Catalog};
 use crate::error::{Error, Result};
 use crate::history::{self, EventKind};
 use crate::token::{load_details, require_editable, Status, TokenDetails, TokenRef};
-use crate::{composition, from_millis, to_millis, Registry};
+use crate::{begin_write, composition, from_millis, to_millis, Registry};
 
 /// One whitelisted number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -177,7 +181,7 @@ pub fn format_international(e164: &str) -> String {
 }
 
 pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<Vec<NumberEntry>> {
-    let mut statement = connection.cached(
+    let mut statement = connection.prepare_cached(
         "SELECT number, country, enabled, added_at FROM numbers WHERE token_id = ?1 ORDER BY country, added_at, number",
     )?;
     let rows = statement.query_map([token_id], |row| {
@@ -195,23 +199,22 @@ pub(crate) fn load(connection: &Connection, token_id: &str) -> Result<Vec<Number
 
 fn holder(connection: &Connection, number: &str, now: DateTime<Utc>) -> Result<Option<TakenBy>> {
     let row = connection
-        .cached(
-            "SELECT t.id, t.name, t.revoked_at, t.expires_at FROM numbers n JOIN tokens t ON t.id = n.token_id
-             WHERE n.number = ?1",
+        .prepare_cached(
+            "SELECT t.id, t.name, t.revoked_at, t.expires_at, t.grace_ends_at
+             FROM numbers n JOIN tokens t ON t.id = n.token_id WHERE n.number = ?1",
         )?
         .query_row([number], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?))
+            let time = |index: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+                Ok(row.get::<_, Option<i64>>(index)?.map(from_millis))
+            };
+            Ok(TakenBy {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                status: Status::at(time(2)?, time(3)?, time(4)?, now),
+            })
         })
         .optional()?;
-    Ok(row.map(|(id, name, revoked_at, expires_at)| TakenBy {
-        id,
-        name,
-        status: Status::at(
-            revoked_at.map(from_millis),
-            expires_at.map(from_millis),
-            now,
-        ),
-    }))
+    Ok(row)
 }
 
 /// Inserts a number; a number already held (even by a racing writer) becomes `NumberTaken`.
@@ -224,7 +227,7 @@ pub(crate) fn insert(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let inserted = connection
-        .cached("INSERT INTO numbers (number, token_id, country, enabled, added_at) VALUES (?1, ?2, ?3, 1, ?4)")?
+        .prepare_cached("INSERT INTO numbers (number, token_id, country, enabled, added_at) VALUES (?1, ?2, ?3, 1, ?4)")?
         .execute(params![number, token_id, country, to_millis(now)]);
     match inserted {
         Ok(_) => Ok(()),
@@ -258,7 +261,7 @@ fn find_on_token(
 ) -> Result<(String, String, bool)> {
     let lookup = |number: &str| -> Result<Option<(String, String, bool)>> {
         Ok(connection
-            .cached(
+            .prepare_cached(
                 "SELECT number, country, enabled FROM numbers WHERE token_id = ?1 AND number = ?2",
             )?
             .query_row(params![token_id, number], |row| {
@@ -315,29 +318,29 @@ impl Registry {
     ) -> Result<TokenDetails> {
         let country = normalize_code(country);
         let number = normalize(&self.catalog, &country, phone)?;
-        self.write(|transaction, _| {
-            require_editable(transaction, id)?;
-            let in_composition = composition::load(transaction, id)?
-                .iter()
-                .any(|t| t.country == country);
-            if !in_composition {
-                return Err(Error::CountryNotInComposition {
-                    country: country.clone(),
-                });
-            }
-            insert(transaction, id, &country, &number, now)?;
-            history::append(
-                transaction,
-                Some(id),
-                EventKind::NumberAdded,
-                &json!({"number": number, "country": country}),
-                now,
-            )?;
-            load_details(transaction, id, now)
-        })
+        let transaction = begin_write(&mut self.connection)?;
+        require_editable(&transaction, id)?;
+        let in_composition = composition::load(&transaction, id)?
+            .iter()
+            .any(|t| t.country == country);
+        if !in_composition {
+            return Err(Error::CountryNotInComposition { country });
+        }
+        insert(&transaction, id, &country, &number, now)?;
+        history::append(
+            &transaction,
+            Some(id),
+            EventKind::NumberAdded,
+            &json!({"number": number, "country": country}),
+            now,
+        )?;
+        let details = load_details(&transaction, id, now)?;
+        transaction.commit()?;
+        Ok(details)
     }
 
-    /// Disables or re-enables a number without removing it.
+    /// Disables or re-enables a number without removing it. A disabled number is denied, and
+    /// still restricts its country: disabling every number of a country pauses the token there.
     pub fn set_number_enabled(
         &mut self,
         id: &str,
@@ -345,52 +348,67 @@ impl Registry {
         enabled: bool,
         now: DateTime<Utc>,
     ) -> Result<TokenDetails> {
-        self.write(|transaction, catalog| {
-            require_editable(transaction, id)?;
-            let (number, country, current) = find_on_token(transaction, catalog, id, number)?;
-            if current != enabled {
-                transaction
-                    .cached("UPDATE numbers SET enabled = ?2 WHERE number = ?1")?
-                    .execute(params![number, enabled])?;
-                let kind = if enabled {
-                    EventKind::NumberEnabled
-                } else {
-                    EventKind::NumberDisabled
-                };
-                history::append(
-                    transaction,
-                    Some(id),
-                    kind,
-                    &json!({"number": number, "country": country}),
-                    now,
-                )?;
-            }
-            load_details(transaction, id, now)
-        })
+        let transaction = begin_write(&mut self.connection)?;
+        require_editable(&transaction, id)?;
+        let (number, country, current) = find_on_token(&transaction, &self.catalog, id, number)?;
+        if current != enabled {
+            transaction
+                .prepare_cached("UPDATE numbers SET enabled = ?2 WHERE number = ?1")?
+                .execute(params![number, enabled])?;
+            let kind = if enabled {
+                EventKind::NumberEnabled
+            } else {
+                EventKind::NumberDisabled
+            };
+            history::append(
+                &transaction,
+                Some(id),
+                kind,
+                &json!({"number": number, "country": country}),
+                now,
+            )?;
+        }
+        let details = load_details(&transaction, id, now)?;
+        transaction.commit()?;
+        Ok(details)
     }
 
-    /// Removes a number from a token.
+    /// Removes a number from a token. Removing the last number of a country lifts the phone
+    /// restriction there (any phone may then pay in that country), so it needs
+    /// `confirm_lift_restriction`; without it the call fails with
+    /// [`Error::LastNumberOfCountry`] and changes nothing.
     pub fn remove_number(
         &mut self,
         id: &str,
         number: &str,
+        confirm_lift_restriction: bool,
         now: DateTime<Utc>,
     ) -> Result<TokenDetails> {
-        self.write(|transaction, catalog| {
-            require_editable(transaction, id)?;
-            let (number, country, _) = find_on_token(transaction, catalog, id, number)?;
-            transaction
-                .cached("DELETE FROM numbers WHERE number = ?1")?
-                .execute([&number])?;
-            history::append(
-                transaction,
-                Some(id),
-                EventKind::NumberRemoved,
-                &json!({"number": number, "country": country}),
-                now,
-            )?;
-            load_details(transaction, id, now)
-        })
+        let transaction = begin_write(&mut self.connection)?;
+        require_editable(&transaction, id)?;
+        let (number, country, _) = find_on_token(&transaction, &self.catalog, id, number)?;
+        let in_country: i64 = transaction
+            .prepare_cached("SELECT count(*) FROM numbers WHERE token_id = ?1 AND country = ?2")?
+            .query_row(params![id, country], |row| row.get(0))?;
+        if in_country == 1 && !confirm_lift_restriction {
+            return Err(Error::LastNumberOfCountry {
+                country_name: self.catalog.country_name(&country).to_string(),
+                country,
+            });
+        }
+        transaction
+            .prepare_cached("DELETE FROM numbers WHERE number = ?1")?
+            .execute([&number])?;
+        history::append(
+            &transaction,
+            Some(id),
+            EventKind::NumberRemoved,
+            &json!({"number": number, "country": country, "restriction_lifted": in_country == 1}),
+            now,
+        )?;
+        let details = load_details(&transaction, id, now)?;
+        transaction.commit()?;
+        Ok(details)
     }
 
     /// The token holding a number, if any (for messages and the CLI).

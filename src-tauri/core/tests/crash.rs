@@ -64,23 +64,6 @@ fn main() {
     parent();
 }
 
-/// SplitMix64: small, seedable, and enough to pick operations and delays.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
-
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name)
         .ok()
@@ -125,7 +108,7 @@ fn number(index: u64) -> (String, String) {
 fn child(db: &Path) {
     let seed = env_u64(CHILD_SEED_ENV).unwrap_or(1);
     let base = env_u64(CHILD_BASE_ENV).unwrap_or(0);
-    let mut rng = Rng(seed);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let mut registry = Registry::open(db, Catalog::embedded()).expect("child: open");
     let mut live = live_tokens(registry.connection());
     // Warm up libphonenumber (its metadata loads on first use) so the kill delays measure writes.
@@ -147,7 +130,7 @@ fn child(db: &Path) {
             std::thread::sleep(Duration::from_millis(50));
             continue;
         }
-        let roll = rng.below(100);
+        let roll = rng.u64(..100);
         let with_numbers: Vec<usize> = (0..live.len())
             .filter(|&index| !live[index].1.is_empty())
             .collect();
@@ -155,13 +138,14 @@ fn child(db: &Path) {
             let name = format!("crash-{base}-{serial}");
             serial += 1;
             let mut numbers = Vec::new();
-            for _ in 0..rng.below(3) {
+            for _ in 0..rng.u64(..3) {
                 numbers.push(number(base + drawn));
                 drawn += 1;
             }
             let listed = list(numbers.iter().map(|(_, n)| n.as_str()));
             say(format!("BEGIN create {name} {listed}"));
             let request = NewToken {
+                environment: clapay_core::Environment::Live,
                 name: name.clone(),
                 description: "crash harness".into(),
                 expiry: Expiry::Days { days: 30 },
@@ -183,7 +167,7 @@ fn child(db: &Path) {
                 Err(error) => say(format!("ERR {}", error.kind())),
             }
         } else if roll < 65 {
-            let index = rng.below(live.len() as u64) as usize;
+            let index = rng.u64(..live.len() as u64) as usize;
             let (country, phone) = number(base + drawn);
             drawn += 1;
             let id = live[index].0.clone();
@@ -196,12 +180,12 @@ fn child(db: &Path) {
                 Err(error) => say(format!("ERR {}", error.kind())),
             }
         } else if roll < 85 && !with_numbers.is_empty() {
-            let index = with_numbers[rng.below(with_numbers.len() as u64) as usize];
-            let which = rng.below(live[index].1.len() as u64) as usize;
+            let index = with_numbers[rng.u64(..with_numbers.len() as u64) as usize];
+            let which = rng.u64(..live[index].1.len() as u64) as usize;
             let id = live[index].0.clone();
             let phone = live[index].1[which].clone();
             say(format!("BEGIN remove {id} {phone}"));
-            match registry.remove_number(&id, &phone, Utc::now()) {
+            match registry.remove_number(&id, &phone, true, Utc::now()) {
                 Ok(_) => {
                     say(format!("ACK remove {id} {phone}"));
                     live[index].1.remove(which);
@@ -209,7 +193,7 @@ fn child(db: &Path) {
                 Err(error) => say(format!("ERR {}", error.kind())),
             }
         } else {
-            let index = rng.below(live.len() as u64) as usize;
+            let index = rng.u64(..live.len() as u64) as usize;
             let id = live[index].0.clone();
             say(format!("BEGIN revoke {id}"));
             match registry.revoke_token(&id, Utc::now()) {
@@ -432,14 +416,14 @@ fn parent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("tokens.db");
     let exe = std::env::current_exe().expect("the test binary's path");
-    let mut rng = Rng(seed);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let mut model = Model::new();
     let mut figures = Figures::default();
 
     for cycle in 0..cycles {
-        let delay = Duration::from_millis(1 + rng.below(max_delay));
-        let child_seed = rng.next();
-        let from_start = rng.below(8) == 0;
+        let delay = Duration::from_millis(1 + rng.u64(..max_delay));
+        let child_seed = rng.u64(..);
+        let from_start = rng.u64(..8) == 0;
         let lines = run_child(
             &exe,
             &db,

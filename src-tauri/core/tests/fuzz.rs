@@ -4,8 +4,8 @@
 //! fed by a file a merchant picks).
 //!
 //! Each property checks that nothing panics and that an invariant holds on what is accepted:
-//! - parse accepts exactly the 53-character `clp_` strings whose checksum matches, judged by an
-//!   independent reference implementation written here;
+//! - parse accepts exactly the 58-character `clp_test_` / `clp_live_` strings whose checksum
+//!   matches, judged by an independent reference implementation written here;
 //! - normalize returns E.164 of the chosen country, and is idempotent;
 //! - a catalog that loads re-serialises and reloads equal, whatever was mutated in the file.
 //!
@@ -42,27 +42,33 @@ fn config() -> ProptestConfig {
 // ----------------------------------------------------------------------------------------------
 // Token parser.
 
-/// The reference rule, written independently of the core: `clp_`, 43 base62 characters, then 6
-/// base62 characters that spell, big-endian, the CRC32 of the first 47 characters (below 2^32).
+/// The reference rule, written independently of the core: `clp_test_` or `clp_live_`, 43 base62
+/// characters, then 6 base62 characters that spell, big-endian, the CRC32 of the first 52
+/// characters (below 2^32).
 fn reference_is_valid(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if bytes.len() != 53 || !text.starts_with("clp_") {
+    if bytes.len() != 58 || !(text.starts_with("clp_test_") || text.starts_with("clp_live_")) {
         return false;
     }
-    if !bytes[4..].iter().all(|b| ALPHABET.contains(b)) {
+    if !bytes[9..].iter().all(|b| ALPHABET.contains(b)) {
         return false;
     }
     let mut checksum: u64 = 0;
-    for byte in &bytes[47..] {
+    for byte in &bytes[52..] {
         let digit = ALPHABET.iter().position(|a| a == byte).unwrap_or(0) as u64;
         checksum = checksum * 62 + digit;
     }
-    checksum < (1 << 32) && checksum == u64::from(crc32fast::hash(&bytes[..47]))
+    checksum < (1 << 32) && checksum == u64::from(crc32fast::hash(&bytes[..52]))
 }
 
 /// A well-formed token built by the reference rule from 43 random base62 characters.
 fn reference_token(random: &str) -> String {
-    let mut text = format!("clp_{random}");
+    let environment = if random.as_bytes()[0] % 2 == 0 {
+        "test"
+    } else {
+        "live"
+    };
+    let mut text = format!("clp_{environment}_{random}");
     let mut checksum = crc32fast::hash(text.as_bytes());
     let mut digits = [b'0'; 6];
     for slot in digits.iter_mut().rev() {
@@ -92,15 +98,15 @@ enum TokenMutation {
 
 fn token_mutation() -> impl Strategy<Value = TokenMutation> {
     prop_oneof![
-        (0..53usize, any::<char>()).prop_map(|(at, c)| TokenMutation::Replace(at, c)),
-        (0..53usize, "[0-9A-Za-z]")
+        (0..58usize, any::<char>()).prop_map(|(at, c)| TokenMutation::Replace(at, c)),
+        (0..58usize, "[0-9A-Za-z]")
             .prop_map(|(at, c)| TokenMutation::Replace(at, c.chars().next().unwrap_or('0'))),
-        (0..54usize, any::<char>()).prop_map(|(at, c)| TokenMutation::Insert(at, c)),
-        (0..53usize).prop_map(TokenMutation::Delete),
-        (0..52usize).prop_map(TokenMutation::SwapAdjacent),
-        (0..53usize).prop_map(TokenMutation::FlipCase),
+        (0..59usize, any::<char>()).prop_map(|(at, c)| TokenMutation::Insert(at, c)),
+        (0..58usize).prop_map(TokenMutation::Delete),
+        (0..57usize).prop_map(TokenMutation::SwapAdjacent),
+        (0..58usize).prop_map(TokenMutation::FlipCase),
         "[ \t\r\n\u{a0}\u{200b}]{1,3}".prop_map(TokenMutation::Surround),
-        (0..53usize).prop_map(TokenMutation::Truncate),
+        (0..58usize).prop_map(TokenMutation::Truncate),
     ]
 }
 
@@ -140,7 +146,7 @@ proptest! {
         let accepted = secret::parse(&text).is_ok();
         prop_assert_eq!(accepted, reference_is_valid(&text));
         if accepted {
-            prop_assert_eq!(text.chars().count(), 53);
+            prop_assert_eq!(text.chars().count(), 58);
         }
     }
 
@@ -407,8 +413,8 @@ fn the_embedded_catalog_round_trips() {
 fn the_reference_rule_agrees_with_generated_secrets() {
     // Guards the oracle itself: real secrets from the core's generator are valid by both rules.
     let rng = ring::rand::SystemRandom::new();
-    for _ in 0..200 {
-        let secret = secret::generate(&rng);
+    for index in 0..200 {
+        let secret = secret::generate(&rng, secret::Environment::ALL[index % 2]);
         assert!(
             reference_is_valid(secret.expose_secret()),
             "the reference rule must accept real secrets"

@@ -1,7 +1,9 @@
-//! Authorize: every reason, last use, and the history of checks.
+//! Authorize: every reason, the fail-closed whitelist, last use, and the history of checks.
 
 use chrono::Duration;
-use clapay_core::{AuthorizeRequest, DenyReason, EventKind, Expiry, Method, Registry};
+use clapay_core::{
+    AuthorizeRequest, Checker, DenyReason, Environment, EventKind, Expiry, Method, Registry,
+};
 use zeroize::Zeroizing;
 
 use crate::support::{new_token, now, number, temp_registry, triple, TempRegistry};
@@ -19,6 +21,7 @@ fn request(
         operator: operator.into(),
         method: method.into(),
         phone: phone.map(str::to_string),
+        environment: None,
     }
 }
 
@@ -124,6 +127,19 @@ fn each_reason_is_reported() {
         ),
         Some(DenyReason::PhoneDisabled)
     );
+    let mut sandbox_only = request(&secret, "CI", "OM", "MERCHANT", Some("0707070707"));
+    sandbox_only.environment = Some(Environment::Sandbox);
+    assert_eq!(
+        reason(registry, &sandbox_only),
+        Some(DenyReason::WrongEnvironment),
+        "a live token is refused where sandbox tokens are expected"
+    );
+    sandbox_only.environment = Some(Environment::Live);
+    assert_eq!(
+        reason(registry, &sandbox_only),
+        None,
+        "and accepted where live ones are"
+    );
     let message = registry
         .authorize(&request(&secret, "CI", "WAVE", "MERCHANT", None), now())
         .expect("denied")
@@ -207,8 +223,6 @@ fn allowed_updates_last_used_and_every_check_is_recorded_without_the_secret() {
         .collect();
     assert_eq!(used.len(), 2);
     assert_eq!(used[1].detail["reason"], "country_not_allowed");
-    // The raw connection sees usage once it is flushed.
-    temp.registry.flush_usage().expect("flush");
     let orphans: i64 = temp
         .registry
         .connection()
@@ -229,7 +243,7 @@ fn allowed_updates_last_used_and_every_check_is_recorded_without_the_secret() {
         .map(|r| r.expect("row"))
         .collect();
     assert!(
-        !all_text.contains(&secret[4..]),
+        !all_text.contains(&secret[9..]),
         "the history never holds a secret"
     );
 }
@@ -254,103 +268,47 @@ fn created(temp: &mut TempRegistry, name: &str) -> (String, String) {
     )
 }
 
+/// The app's and the CLI's checks are on disk when the answer comes: another connection sees
+/// the event and the last use at once.
 #[test]
-fn last_used_is_written_at_most_every_ten_minutes_but_reads_show_the_newest() {
-    let mut temp = temp_registry();
-    let (id, secret) = created(&mut temp, "shop");
-    let check = request(&secret, "CI", "OM", "MERCHANT", None);
-    let first = now() + Duration::minutes(1);
-    let second = first + Duration::minutes(1);
-    assert!(
-        temp.registry
-            .authorize(&check, first)
-            .expect("first")
-            .allowed
-    );
-    assert!(
-        temp.registry
-            .authorize(&check, second)
-            .expect("second")
-            .allowed
-    );
-    // Reading the history waits for the usage writer, so the disk is as usage left it.
-    assert_eq!(temp.registry.token_history(&id).expect("history").len(), 3);
-    assert_eq!(
-        stored_last_used(&temp.registry, &id),
-        Some(first.timestamp_millis()),
-        "the second use, one minute later, is not written yet: it is coalesced"
-    );
-    assert_eq!(
-        temp.registry
-            .get_token(&id, second)
-            .expect("get")
-            .summary
-            .last_used_at,
-        Some(second),
-        "the registry shows the newest use it has seen"
-    );
-    let listed = temp
-        .registry
-        .list_tokens(&Default::default(), second)
-        .expect("list");
-    assert_eq!(listed.items[0].last_used_at, Some(second), "the list too");
-
-    let due = first + Duration::minutes(10);
-    assert!(temp.registry.authorize(&check, due).expect("due").allowed);
-    temp.registry.token_history(&id).expect("sync");
-    assert_eq!(
-        stored_last_used(&temp.registry, &id),
-        Some(due.timestamp_millis()),
-        "ten minutes after the last write, a use is written again"
-    );
-
-    let later = due + Duration::minutes(3);
-    assert!(
-        temp.registry
-            .authorize(&check, later)
-            .expect("later")
-            .allowed
-    );
-    temp.registry.flush_usage().expect("flush");
-    assert_eq!(
-        stored_last_used(&temp.registry, &id),
-        Some(later.timestamp_millis()),
-        "a flush writes the newest coalesced use"
-    );
-}
-
-#[test]
-fn usage_events_are_not_lost_when_the_registry_is_dropped() {
+fn every_check_is_on_disk_when_authorize_answers() {
     let mut temp = temp_registry();
     let (id, secret) = created(&mut temp, "shop");
     let path = temp.registry.path().expect("file").to_path_buf();
+    let reader = rusqlite::Connection::open(&path).expect("reader");
     let check = request(&secret, "CI", "OM", "MERCHANT", None);
-    for index in 0..100 {
-        let at = now() + Duration::seconds(index);
+    for minutes in 1..=3 {
+        let at = now() + Duration::minutes(minutes);
         assert!(temp.registry.authorize(&check, at).expect("check").allowed);
+        let (used, last_used): (i64, Option<i64>) = reader
+            .query_row(
+                "SELECT (SELECT count(*) FROM history WHERE token_id = ?1 AND kind = 'used'),
+                        (SELECT last_used_at FROM tokens WHERE id = ?1)",
+                [&id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("read");
+        assert_eq!(
+            used, minutes,
+            "each check is recorded before it is answered"
+        );
+        assert_eq!(last_used, Some(at.timestamp_millis()), "and its use");
     }
-    // Replace the registry (dropping the old one) with a fresh one on the same file.
-    temp.registry = Registry::open(&path, clapay_core::Catalog::embedded()).expect("reopen");
-    let used = temp
-        .registry
-        .token_history(&id)
-        .expect("history")
-        .iter()
-        .filter(|event| event.kind == EventKind::Used)
-        .count();
-    assert_eq!(
-        used, 100,
-        "dropping the registry flushes every recorded check"
+    assert!(
+        temp.registry
+            .authorize(&check, now())
+            .expect("an older check")
+            .allowed
     );
     assert_eq!(
         stored_last_used(&temp.registry, &id),
-        Some((now() + Duration::seconds(99)).timestamp_millis()),
-        "and the newest last use"
+        Some((now() + Duration::minutes(3)).timestamp_millis()),
+        "the last use never moves back"
     );
 }
 
 #[test]
-fn a_revoked_token_is_denied_even_with_usage_pending() {
+fn a_revoked_token_is_denied_and_the_history_keeps_the_order() {
     let mut temp = temp_registry();
     let (id, secret) = created(&mut temp, "shop");
     let check = request(&secret, "CI", "OM", "MERCHANT", None);
@@ -370,7 +328,7 @@ fn a_revoked_token_is_denied_even_with_usage_pending() {
     assert_eq!(
         reason(&mut temp.registry, &check),
         Some(DenyReason::Revoked),
-        "pending usage never keeps a revoked token working"
+        "a revoked token never works again"
     );
     let kinds: Vec<EventKind> = temp
         .registry
@@ -392,8 +350,8 @@ fn a_revoked_token_is_denied_even_with_usage_pending() {
     );
 }
 
-/// The token row's copy of its numbers (schema 8) decides the checks: it follows every change of
-/// the numbers, and a number counts only in its own country.
+/// A number counts only in its own country and only while it is enabled, through every change of
+/// the numbers; disabling never widens a token.
 #[test]
 fn a_number_pays_only_in_its_country_and_while_it_is_enabled() {
     let mut temp = temp_registry();
@@ -448,8 +406,18 @@ fn a_number_pays_only_in_its_country_and_while_it_is_enabled() {
         .expect("disable the other");
     assert_eq!(
         check(registry, "CI", "OM", Some("+2250707070707")),
-        None,
-        "no enabled number left in Côte d'Ivoire: any phone pays there"
+        Some(DenyReason::PhoneDisabled),
+        "no enabled number left in Côte d'Ivoire: the token is paused there, not opened"
+    );
+    assert_eq!(
+        check(registry, "CI", "OM", Some("+2250101010101")),
+        Some(DenyReason::PhoneNotWhitelisted),
+        "a stranger does not pay in a paused country"
+    );
+    assert_eq!(
+        check(registry, "CI", "OM", None),
+        Some(DenyReason::PhoneRequired),
+        "nor a payment without a phone"
     );
     assert_eq!(
         check(registry, "SN", "WAVE", None),
@@ -469,9 +437,18 @@ fn a_number_pays_only_in_its_country_and_while_it_is_enabled() {
         Some(DenyReason::PhoneRequired)
     );
 
+    let refused = registry
+        .remove_number(&id, "+221771234567", false, now())
+        .expect_err("the last number of a country lifts the restriction");
+    assert_eq!(refused.kind(), "last_number_of_country");
+    assert_eq!(
+        check(registry, "SN", "WAVE", Some("+221781234567")),
+        Some(DenyReason::PhoneNotWhitelisted),
+        "an unconfirmed removal changes nothing"
+    );
     registry
-        .remove_number(&id, "+221771234567", now())
-        .expect("remove");
+        .remove_number(&id, "+221771234567", true, now())
+        .expect("remove, confirmed");
     assert_eq!(
         check(registry, "SN", "WAVE", Some("+221771234567")),
         None,
@@ -523,14 +500,13 @@ fn a_whitelisted_phone_is_recognised_in_every_accepted_form() {
 }
 
 #[test]
-fn two_registries_on_one_file_see_each_others_flushed_usage() {
+fn two_registries_on_one_file_see_each_others_checks() {
     let mut temp = temp_registry();
     let (id, secret) = created(&mut temp, "shop");
     let path = temp.registry.path().expect("file").to_path_buf();
     let mut other = Registry::open(&path, clapay_core::Catalog::embedded()).expect("second");
     let check = request(&secret, "CI", "OM", "MERCHANT", None);
     assert!(other.authorize(&check, now()).expect("check").allowed);
-    other.flush_usage().expect("flush");
     assert_eq!(
         temp.registry
             .get_token(&id, now())
@@ -542,15 +518,15 @@ fn two_registries_on_one_file_see_each_others_flushed_usage() {
     assert_eq!(temp.registry.token_history(&id).expect("history").len(), 2);
 }
 
-/// Checks reach the disk by themselves, a batch interval after they were made, with no flush:
-/// a process killed a second after a quiet spell loses nothing. (An earlier writer went back to
-/// sleep after a commit without arming its wake-up, and left later checks waiting for the 512th
-/// one or a flush.) Polls for up to 20 seconds: a liveness bound, not a timing assertion.
+/// The sandbox's checker records checks by itself, a batch window after they were made, with no
+/// flush: a process killed after a quiet spell loses nothing. Polls for up to 20 seconds: a
+/// liveness bound, not a timing assertion.
 #[test]
-fn checks_are_committed_without_a_flush() {
+fn a_checker_commits_its_checks_without_a_flush() {
     let mut temp = temp_registry();
     let (id, secret) = created(&mut temp, "shop");
     let path = temp.registry.path().expect("file").to_path_buf();
+    let checker = Checker::open(&path, clapay_core::Catalog::embedded()).expect("checker");
     let reader = rusqlite::Connection::open(&path).expect("reader");
     let used = || -> i64 {
         reader
@@ -565,12 +541,7 @@ fn checks_are_committed_without_a_flush() {
     for round in 1..=3 {
         // A burst, then a quiet spell: each burst must land without help.
         for _ in 0..5 {
-            assert!(
-                temp.registry
-                    .authorize(&check, now())
-                    .expect("check")
-                    .allowed
-            );
+            assert!(checker.authorize(&check, now()).expect("check").allowed);
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while used() < round * 5 && std::time::Instant::now() < deadline {
@@ -582,39 +553,87 @@ fn checks_are_committed_without_a_flush() {
             "burst {round} was committed by the writer alone"
         );
     }
+    checker.close().expect("close");
 }
 
-/// Two threads with a registry each on one file (two API workers) share the process's usage
-/// writer: every check of both is recorded once, and each registry's flush covers its own.
+/// Several threads share one checker (the gateway's workers): every check of each is recorded
+/// once, the last use is the newest, and a close writes what is left.
 #[test]
-fn two_threads_share_one_usage_writer_and_lose_nothing() {
+fn threads_sharing_a_checker_lose_nothing() {
     let mut temp = temp_registry();
     let (id, secret) = created(&mut temp, "shop");
     let path = temp.registry.path().expect("file").to_path_buf();
-    let per_thread = 2_000;
+    let checker = Checker::open(&path, clapay_core::Catalog::embedded()).expect("checker");
+    let per_thread: i64 = 2_000;
     std::thread::scope(|scope| {
-        for _ in 0..2 {
-            let path = path.clone();
+        for thread in 0..4 {
+            let checker = &checker;
             let secret = secret.clone();
             scope.spawn(move || {
-                let mut registry =
-                    Registry::open(&path, clapay_core::Catalog::embedded()).expect("open");
                 let check = request(&secret, "CI", "OM", "MERCHANT", None);
-                for _ in 0..per_thread {
-                    assert!(registry.authorize(&check, now()).expect("check").allowed);
+                let denied = request(&secret, "ML", "OM", "MERCHANT", None);
+                for index in 0..per_thread {
+                    let at = now() + Duration::milliseconds(index * 4 + thread);
+                    assert!(checker.authorize(&check, at).expect("check").allowed);
+                    assert!(!checker.authorize(&denied, at).expect("check").allowed);
                 }
-                registry.flush_usage().expect("flush");
             });
         }
     });
-    let used = temp
+    checker.close().expect("close writes what is left");
+    let count = |kind: &str| -> i64 {
+        temp.registry
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM history WHERE token_id = ?1 AND kind = ?2",
+                [id.as_str(), kind],
+                |row| row.get(0),
+            )
+            .expect("count")
+    };
+    assert_eq!(count("used"), 4 * per_thread);
+    assert_eq!(count("denied"), 4 * per_thread);
+    assert_eq!(
+        stored_last_used(&temp.registry, &id),
+        Some((now() + Duration::milliseconds((per_thread - 1) * 4 + 3)).timestamp_millis()),
+        "the newest allowed check of any thread"
+    );
+}
+
+/// Every field a check records is capped: longer input is denied as malformed and recorded cut.
+#[test]
+fn oversized_fields_are_denied_and_recorded_truncated() {
+    let mut temp = temp_registry();
+    let (_, secret) = created(&mut temp, "shop");
+    let long = "9".repeat(10_000);
+    for (field, check) in [
+        ("country", request(&secret, &long, "OM", "MERCHANT", None)),
+        ("operator", request(&secret, "CI", &long, "MERCHANT", None)),
+        ("method", request(&secret, "CI", "OM", &long, None)),
+        (
+            "phone",
+            request(&secret, "CI", "OM", "MERCHANT", Some(&long)),
+        ),
+    ] {
+        let decision = temp.registry.authorize(&check, now()).expect("check");
+        assert_eq!(decision.reason, Some(DenyReason::Malformed), "{field}");
+        assert!(
+            decision.message.contains("longer than 64"),
+            "{}",
+            decision.message
+        );
+    }
+    let longest: i64 = temp
         .registry
-        .token_history(&id)
-        .expect("history")
-        .iter()
-        .filter(|event| event.kind == clapay_core::EventKind::Used)
-        .count();
-    assert_eq!(used, 2 * per_thread);
+        .connection()
+        .query_row("SELECT max(length(detail)) FROM history", [], |row| {
+            row.get(0)
+        })
+        .expect("longest detail");
+    assert!(
+        longest < 300,
+        "no recorded field is longer than the cap ({longest} characters)"
+    );
 }
 
 /// The details screen reads the history a page at a time, newest first: the pages join up to the

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use clapay_core::db;
-use clapay_core::{Catalog, Method, Registry};
+use clapay_core::{Catalog, Registry};
 use rusqlite::Connection;
 
 use crate::damage::damage_middle_page;
-use crate::support::{new_token, now, number, triple};
+use crate::support::{new_token, now};
 
 /// A real database with enough tokens to span many pages, closed (so its WAL is folded in).
 fn real_database(dir: &Path) -> PathBuf {
@@ -95,8 +95,9 @@ fn rows_pointing_nowhere_and_broken_rules_are_reported_in_words() {
         "PRAGMA foreign_keys = OFF;
          INSERT INTO numbers (number, token_id, country, enabled, added_at)
            VALUES ('+2250707070707', '00000000-0000-0000-0000-000000000000', 'CI', 1, 0);
-         INSERT INTO tokens (id, name, name_key, digest, hint, created_at)
-           VALUES ('11111111-1111-1111-1111-111111111111', 'bare', 'bare', zeroblob(32), 'clp_…abcd', 0);",
+         INSERT INTO tokens (id, name, name_key, environment, digest, hint, created_at)
+           VALUES ('11111111-1111-1111-1111-111111111111', 'bare', 'bare', 'live', zeroblob(32),
+                   'clp_live_…abcd', 0);",
     )
     .expect("hand edit");
     drop(raw);
@@ -157,112 +158,5 @@ fn a_read_only_registry_lists_what_is_left_and_refuses_writes() {
         std::fs::read(&path).expect("read"),
         before,
         "the file is byte for byte unchanged"
-    );
-}
-
-/// Authorize decides from copies of the composition and of the numbers kept in each token
-/// row by triggers (migrations 0004 and 0008): every change keeps them equal, and a hand edit that
-/// makes them differ is reported by the integrity check.
-#[test]
-fn the_grant_copies_follow_every_change_and_a_forged_one_is_reported() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tokens.db");
-    let mut registry = Registry::open(&path, Catalog::embedded()).expect("create");
-    let mut request = new_token("copies");
-    request.numbers = vec![number("CI", "+2250701020304")];
-    let id = registry
-        .create_token(&request, now())
-        .expect("create")
-        .token
-        .summary
-        .id;
-    let copies = |registry: &Registry| -> (Option<String>, Option<String>) {
-        registry
-            .connection()
-            .query_row(
-                "SELECT grants, whitelist FROM tokens WHERE id = ?1",
-                [&id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .expect("copies")
-    };
-    assert_eq!(
-        copies(&registry),
-        (
-            Some("CI:OM:MERCHANT SN:WAVE:CASHIN".into()),
-            Some("CI+2250701020304".into())
-        )
-    );
-    registry
-        .add_number(&id, "SN", "+221771234567", now())
-        .expect("add");
-    assert_eq!(
-        copies(&registry).1.as_deref(),
-        Some("CI+2250701020304 SN+221771234567")
-    );
-    registry
-        .add_number(&id, "CI", "+2250101020304", now())
-        .expect("add a second CI number");
-    assert_eq!(
-        copies(&registry).1.as_deref(),
-        Some("CI+2250101020304 CI+2250701020304 SN+221771234567"),
-        "ordered by country, then number"
-    );
-    registry
-        .remove_number(&id, "+2250101020304", now())
-        .expect("remove it");
-    registry
-        .set_number_enabled(&id, "+2250701020304", false, now())
-        .expect("disable");
-    assert_eq!(
-        copies(&registry).1.as_deref(),
-        Some("CI-2250701020304 SN+221771234567"),
-        "a disabled number keeps its entry, '-' in place of its '+'"
-    );
-    registry
-        .set_composition(
-            &id,
-            &[
-                triple("CI", "OM", Method::Merchant),
-                triple("CI", "MTN", Method::Cashout),
-            ],
-            true,
-            now(),
-        )
-        .expect("set composition");
-    assert_eq!(
-        copies(&registry),
-        (
-            Some("CI:MTN:CASHOUT CI:OM:MERCHANT".into()),
-            Some("CI-2250701020304".into())
-        ),
-        "SN left the composition with its number"
-    );
-    registry.revoke_token(&id, now()).expect("revoke");
-    assert_eq!(copies(&registry).1, None, "a revoked token holds no number");
-    assert!(
-        db::check_integrity(&path).expect("check").is_ok(),
-        "the copies agree after every change"
-    );
-    drop(registry);
-
-    let raw = Connection::open(&path).expect("raw");
-    raw.execute(
-        "UPDATE tokens SET grants = 'CI:OM:MERCHANT ML:OM:CASHIN',
-                           whitelist = 'CI+2250799999999' WHERE id = ?1",
-        [&id],
-    )
-    .expect("forge the copies");
-    drop(raw);
-    let text = db::check_integrity(&path).expect("check").to_string();
-    assert!(
-        text.contains("grants [CI:OM:MERCHANT ML:OM:CASHIN] but its composition is [CI:MTN:CASHOUT CI:OM:MERCHANT]"),
-        "{text}"
-    );
-    // Authorize trusts the whitelist copy as it trusts the grants: the triggers keep both equal
-    // to the tables at every change of the tables, and the check finds a copy edited by hand.
-    assert!(
-        text.contains("lists [CI+2250799999999] as its numbers, not []"),
-        "{text}"
     );
 }

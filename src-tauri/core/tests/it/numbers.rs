@@ -27,7 +27,7 @@ fn add_disable_enable_remove_with_history() {
         .expect("enable by national form");
     let removed = temp
         .registry
-        .remove_number(&id, "+225 07 07 07 07 07", now())
+        .remove_number(&id, "+225 07 07 07 07 07", true, now())
         .expect("remove");
     assert!(removed.numbers.is_empty());
     let kinds: Vec<EventKind> = temp
@@ -49,7 +49,7 @@ fn add_disable_enable_remove_with_history() {
     );
     assert_eq!(
         temp.registry
-            .remove_number(&id, "0707070707", now())
+            .remove_number(&id, "0707070707", true, now())
             .map_err(|e| e.kind())
             .err(),
         Some("number_not_found")

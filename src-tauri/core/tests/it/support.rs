@@ -1,7 +1,7 @@
 //! Shared fixtures: a registry on a temp file, a fixed clock, request builders.
 
 use chrono::{DateTime, TimeZone, Utc};
-use clapay_core::{Catalog, Expiry, Method, NewNumber, NewToken, Registry, Triple};
+use clapay_core::{Catalog, Environment, Expiry, Method, NewNumber, NewToken, Registry, Triple};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
@@ -79,6 +79,7 @@ pub fn new_token(name: &str) -> NewToken {
     NewToken {
         name: name.into(),
         description: "checkout of the Abidjan shop".into(),
+        environment: Environment::Live,
         expiry: Expiry::Days { days: 30 },
         composition: vec![
             triple("CI", "OM", Method::Merchant),

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use clapay_core::{
-    EventKind, Expiry, ListQuery, Method, SortKey, Status, StatusFilter, TokenChanges,
+    EventKind, Expiry, ListQuery, Method, Page, SortKey, Status, StatusFilter, TokenChanges,
 };
 
 use crate::support::{dump, new_token, now, number, temp_registry, triple};
@@ -32,11 +32,12 @@ fn created_token_is_stored_with_its_composition_and_numbers() {
         ["+2250707070707", "+221771234567"],
         "numbers are stored in E.164"
     );
-    assert!(token.summary.hint.starts_with("clp_…") && token.summary.hint.chars().count() == 9);
-    assert!(created
-        .secret
-        .expose_secret()
-        .ends_with(&created.secret.expose_secret()[47..]));
+    assert_eq!(
+        token.summary.hint,
+        format!("clp_live_…{}", &created.secret.expose_secret()[48..52]),
+        "the hint names the environment and shows the last 4 random characters"
+    );
+    assert_eq!(token.summary.environment, clapay_core::Environment::Live);
     let again = temp
         .registry
         .get_token(&token.summary.id, now())
@@ -320,10 +321,18 @@ fn list_filters_searches_sorts_and_pages() {
         "search text is literal, not a LIKE pattern"
     );
 
+    let fifth = list(ListQuery {
+        sort: SortKey::ExpiresAt,
+        descending: false,
+        limit: 5,
+        ..ListQuery::default()
+    });
     let page = list(ListQuery {
         sort: SortKey::ExpiresAt,
         descending: false,
-        offset: 5,
+        page: Page::After {
+            cursor: fifth.items[4].id.clone(),
+        },
         limit: 3,
         ..ListQuery::default()
     });
@@ -559,15 +568,15 @@ fn export_lists_every_token_with_its_digest_and_no_secret() {
     let text = serde_json::to_string(&exported).expect("serialize");
     for secret in [&kept.secret, &gone.secret] {
         assert!(
-            !text.contains(&secret.expose_secret()[4..20]),
+            !text.contains(&secret.expose_secret()[9..25]),
             "an export never holds a secret"
         );
     }
 }
 
-/// Pages past the middle of the list are read from its far end (the index walked backwards):
-/// every page of every filter, sort and direction must hold the same rows, in the same order, as
-/// one read of the whole list, including the last, partial pages and ties broken by the id.
+/// Keyset pages: walking every filter, sort and direction page by page, forwards from the first
+/// page and backwards from the last, must give the rows of one read of the whole list, in its
+/// order, with ties broken by the id, and say at each page whether rows come before and after.
 #[test]
 fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
     use clapay_core::AuthorizeRequest;
@@ -603,11 +612,11 @@ fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
             operator: "OM".into(),
             method: "MERCHANT".into(),
             phone: None,
+            environment: None,
         };
         let at = base + Duration::minutes(i64::try_from(index % 4).unwrap_or(0));
         temp.registry.authorize(&check, at).expect("authorize");
     }
-    temp.registry.flush_usage().expect("flush");
     for created in tokens.iter().step_by(5) {
         temp.registry
             .revoke_token(&created.token.summary.id, base)
@@ -615,13 +624,7 @@ fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
     }
     let later = base + Duration::minutes(90);
 
-    let ids = |query: &ListQuery| -> (Vec<String>, u64) {
-        let page = temp.registry.list_tokens(query, later).expect("list");
-        (
-            page.items.into_iter().map(|item| item.id).collect(),
-            page.total,
-        )
-    };
+    let page_of = |query: &ListQuery| temp.registry.list_tokens(query, later).expect("list");
     for status in StatusFilter::EVERY {
         for sort in SortKey::EVERY {
             for descending in [false, true] {
@@ -629,37 +632,100 @@ fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
                     status,
                     sort,
                     descending,
-                    offset: 0,
                     limit: 500,
                     ..ListQuery::default()
                 };
-                let (whole, total) = ids(&query);
-                assert_eq!(whole.len() as u64, total, "{status:?} {sort:?}");
-                assert!(total > 0, "every filter has rows: {status:?}");
-                let rows = u32::try_from(total).expect("a small list");
+                let whole: Vec<String> = page_of(&query)
+                    .items
+                    .into_iter()
+                    .map(|item| item.id)
+                    .collect();
+                let total = whole.len() as u64;
+                let what = format!("{status:?} by {sort:?} descending={descending}");
                 for limit in [1u32, 4, 5, 50] {
-                    for offset in 0..=rows + 1 {
-                        let (page, page_total) = ids(&ListQuery {
-                            offset,
+                    // Forwards from the first page.
+                    let mut seen = Vec::new();
+                    let mut page = Page::First;
+                    loop {
+                        let result = page_of(&ListQuery {
+                            page: page.clone(),
                             limit,
                             ..query.clone()
                         });
-                        let start = offset.min(rows) as usize;
-                        let end = (start + limit as usize).min(whole.len());
-                        assert_eq!(
-                            (page, page_total),
-                            (whole[start..end].to_vec(), total),
-                            "{status:?} by {sort:?} descending={descending}, offset {offset}, limit {limit}"
-                        );
+                        assert_eq!(result.total, total, "{what}: the total of every page");
+                        assert_eq!(result.has_previous, !seen.is_empty(), "{what}: previous");
+                        seen.extend(result.items.iter().map(|item| item.id.clone()));
+                        assert_eq!(result.has_next, seen.len() < whole.len(), "{what}: next");
+                        let Some(last) = result.items.last() else {
+                            break;
+                        };
+                        if !result.has_next {
+                            break;
+                        }
+                        page = Page::After {
+                            cursor: last.id.clone(),
+                        };
                     }
+                    assert_eq!(seen, whole, "{what}, limit {limit}, forwards");
+                    // Backwards from the last page.
+                    let mut seen: Vec<String> = Vec::new();
+                    let mut page = Page::Last;
+                    loop {
+                        let result = page_of(&ListQuery {
+                            page: page.clone(),
+                            limit,
+                            ..query.clone()
+                        });
+                        assert_eq!(result.has_next, !seen.is_empty(), "{what}: next, backwards");
+                        let mut ids: Vec<String> =
+                            result.items.iter().map(|item| item.id.clone()).collect();
+                        ids.extend(seen);
+                        seen = ids;
+                        assert_eq!(
+                            result.has_previous,
+                            seen.len() < whole.len(),
+                            "{what}: previous, backwards"
+                        );
+                        let Some(first) = result.items.first() else {
+                            break;
+                        };
+                        if !result.has_previous {
+                            break;
+                        }
+                        page = Page::Before {
+                            cursor: first.id.clone(),
+                        };
+                    }
+                    assert_eq!(seen, whole, "{what}, limit {limit}, backwards");
                 }
             }
         }
     }
+    // A page after the last row is empty and knows rows come before it.
+    let all = page_of(&ListQuery::default());
+    let after_last = page_of(&ListQuery {
+        page: Page::After {
+            cursor: all.items.last().expect("rows").id.clone(),
+        },
+        ..ListQuery::default()
+    });
+    assert!(after_last.items.is_empty() && after_last.has_previous && !after_last.has_next);
+    assert!(matches!(
+        temp.registry.list_tokens(
+            &ListQuery {
+                page: Page::After {
+                    cursor: "no-such-token".into()
+                },
+                ..ListQuery::default()
+            },
+            later
+        ),
+        Err(clapay_core::Error::NotFound { .. })
+    ));
 }
 
 /// Sorting by last use: a token never used counts as the least recent use, so it comes first from
-/// the oldest use and last from the newest (one index serves both directions, migration 0005).
+/// the oldest use and last from the newest.
 #[test]
 fn never_used_is_the_least_recent_use() {
     use clapay_core::AuthorizeRequest;
@@ -682,6 +748,7 @@ fn never_used_is_the_least_recent_use() {
             operator: "OM".into(),
             method: "MERCHANT".into(),
             phone: None,
+            environment: None,
         };
         let decision = temp
             .registry
@@ -689,7 +756,6 @@ fn never_used_is_the_least_recent_use() {
             .expect("authorize");
         assert!(decision.allowed, "{decision:?}");
     }
-    temp.registry.flush_usage().expect("flush");
     let names = |descending: bool| -> Vec<String> {
         temp.registry
             .list_tokens(
@@ -710,9 +776,9 @@ fn never_used_is_the_least_recent_use() {
     assert_eq!(names(true), ["used-late", "used-early", "never-used"]);
 }
 
-/// A create answers with the token it wrote, built from what it wrote rather than read back: it
-/// must be exactly what reading the token gives, for every shape of request (numbers given out of
-/// order, twice, in national form; every kind of expiry; a clock with sub-millisecond digits).
+/// A create answers with the token it wrote: exactly what reading the token gives, for every shape
+/// of request (numbers given out of order, twice, in national form; every kind of expiry; a clock
+/// with sub-millisecond digits).
 #[test]
 fn a_create_answers_exactly_what_reading_the_token_gives() {
     let mut temp = temp_registry();
@@ -769,8 +835,8 @@ fn a_create_answers_exactly_what_reading_the_token_gives() {
     assert_eq!(first.summary.countries, ["CI", "ML", "SN"]);
 }
 
-/// Tokens created within the same millisecond list in the order they were created (the date
-/// sorts break ties by insertion order, migration 0007; their ids differ only by random bits).
+/// Tokens created within the same millisecond list in the order they were created: the date
+/// sorts break ties by id, and the ids one process makes increase.
 #[test]
 fn tokens_created_in_the_same_millisecond_list_in_creation_order() {
     let mut temp = temp_registry();
