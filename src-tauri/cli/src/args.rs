@@ -60,17 +60,29 @@ pub enum Command {
     Numbers(NumbersCommand),
     /// Revoke a token: it can no longer authorize and its numbers are released
     Revoke(TokenArg),
+    /// Replace a token with a new secret: print the successor's secret once on stdout; the old
+    /// secret keeps working, as the successor does, until the grace period ends
+    Roll(RollArgs),
+    /// End the grace period of a rolled token now: its old secret stops working
+    EndGrace(TokenArg),
+    /// Create a token with the name, description, environment, composition and lifetime of
+    /// another (never its numbers), and print its secret once on stdout
+    Duplicate(DuplicateArgs),
+    /// List the active tokens that expire soon (exit 0; for a cron job)
+    Expiring(ExpiringArgs),
     /// Check a payment with a token read from stdin (exit 0 allowed, 3 denied)
     Authorize(AuthorizeArgs),
-    /// Show a token's history, oldest first
-    History(TokenArg),
+    /// Show a token's history, newest first, a page at a time
+    History(HistoryArgs),
     /// Export the whole registry as JSON (no secrets: digests only)
     Export(ExportArgs),
     /// Show the countries, operators and methods of the catalog
     Catalog,
     /// Write a consistent copy of the database (default: a rolling backup in backups/ beside it)
     Backup(BackupArgs),
-    /// Replace the database with a backup, keeping the current one as DB.before-restore beside it
+    /// Replace the database with a backup, keeping the current one as DB.before-restore beside it.
+    /// Restore only your own backups: a database file can hold tokens whose secrets someone else
+    /// has
     Restore(RestoreArgs),
     /// Check the database for damage (exit 0 sound, 1 damaged)
     Check,
@@ -109,6 +121,9 @@ pub struct CreateArgs {
     /// Free text, up to 1000 characters
     #[arg(long, default_value = "")]
     pub description: String,
+    /// Where the token may be used: sandbox (its secret starts clp_test_) or live (clp_live_)
+    #[arg(long, value_enum, default_value_t)]
+    pub environment: EnvironmentArg,
     /// Expiry (default: 30 days, as in the desktop app)
     #[command(flatten)]
     pub expiry: ExpiryArgs,
@@ -125,16 +140,32 @@ pub struct CreateArgs {
     pub numbers: Vec<String>,
 }
 
+/// A token's environment.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum EnvironmentArg {
+    /// Test payments (the local sandbox gateway accepts these)
+    Sandbox,
+    /// Real payments
+    #[default]
+    Live,
+}
+
 /// The statuses `list` can show.
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum StatusArg {
-    /// Active and expired (the desktop app's default view)
+    /// Active, rolling and expired (the desktop app's default view)
     #[default]
     Current,
     /// Active only
     Active,
+    /// Active and expiring within 7 days
+    Expiring,
+    /// Rolled to a successor, still usable until the grace ends
+    Rolling,
     /// Expired only
     Expired,
+    /// Rolled, the grace over
+    Rolled,
     /// Revoked only
     Revoked,
     /// Everything
@@ -161,6 +192,9 @@ pub struct ListArgs {
     /// Which tokens to show
     #[arg(long, value_enum, default_value_t)]
     pub status: StatusArg,
+    /// Only tokens of this environment
+    #[arg(long, value_enum)]
+    pub environment: Option<EnvironmentArg>,
     /// Only tokens whose name or description contains TEXT (case-insensitive)
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
@@ -173,9 +207,73 @@ pub struct ListArgs {
     /// At most N rows (1 to 500)
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub limit: u32,
-    /// Skip the first N rows
-    #[arg(long, default_value_t = 0)]
-    pub offset: u32,
+    /// The page after the token with this id (the last row of the page before)
+    #[arg(long, value_name = "ID", conflicts_with = "before")]
+    pub after: Option<String>,
+    /// The page before the token with this id (the first row of the page after)
+    #[arg(long, value_name = "ID")]
+    pub before: Option<String>,
+}
+
+/// How long the old secret of a rolled token keeps working.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum GraceArg {
+    /// It stops at once: use this when the old secret has leaked
+    Now,
+    /// One hour
+    #[value(name = "1h")]
+    OneHour,
+    /// 24 hours
+    #[default]
+    #[value(name = "24h")]
+    OneDay,
+    /// Seven days
+    #[value(name = "7d")]
+    SevenDays,
+}
+
+/// `roll`.
+#[derive(Debug, Args)]
+pub struct RollArgs {
+    /// Token id or exact name
+    #[arg(value_name = "ID")]
+    pub token: String,
+    /// How long the old secret keeps working ('now' when it has leaked)
+    #[arg(long, value_enum, default_value_t)]
+    pub grace: GraceArg,
+}
+
+/// `duplicate`.
+#[derive(Debug, Args)]
+pub struct DuplicateArgs {
+    /// Token id or exact name of the token to copy
+    #[arg(value_name = "ID")]
+    pub token: String,
+    /// The new token's name (default: "<name> (copy)")
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// `expiring`.
+#[derive(Debug, Args)]
+pub struct ExpiringArgs {
+    /// Tokens that expire within N days (1 to 365)
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub within_days: u32,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Token id or exact name
+    #[arg(value_name = "ID")]
+    pub token: String,
+    /// At most N events (default: all, read a page at a time)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Only events older than the event with this number (the EVENT column)
+    #[arg(long, value_name = "EVENT")]
+    pub before: Option<i64>,
 }
 
 /// `update`.
@@ -230,7 +328,7 @@ pub enum NumbersCommand {
     /// Enable a disabled number again
     Enable(NumberTarget),
     /// Remove a number from the token
-    Remove(NumberTarget),
+    Remove(RemoveNumberArgs),
     /// List a token's numbers
     List(TokenArg),
 }
@@ -243,6 +341,18 @@ pub struct NumberTarget {
     pub token: String,
     /// The number as stored (+225...) or as typed nationally
     pub phone: String,
+}
+
+/// `numbers remove`.
+#[derive(Debug, Args)]
+pub struct RemoveNumberArgs {
+    /// The token and the number
+    #[command(flatten)]
+    pub target: NumberTarget,
+    /// Confirm removing the last number of a country, which lets any phone pay there (disable it
+    /// instead to pause the token in that country)
+    #[arg(long)]
+    pub lift_restriction: bool,
 }
 
 /// `authorize`.
@@ -280,6 +390,10 @@ pub struct BackupArgs {
 }
 
 /// `restore`.
+///
+/// Restoring is a trust decision: a database file can hold tokens whose secrets someone else
+/// has. Restore only backups you made yourself; the file is checked (integrity, and a schema made
+/// by ClaPay Tokens with no trigger or view of its own) before anything is replaced.
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     /// The backup file to restore

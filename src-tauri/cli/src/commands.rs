@@ -9,15 +9,16 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clapay_core::{
-    AuthorizeRequest, Catalog, Expiry, ListQuery, NewToken, Registry, SortKey, StatusFilter,
-    TokenChanges, TokenDetails,
+    AuthorizeRequest, Catalog, Environment, Expiry, Grace, ListQuery, NewToken, Page, Registry,
+    Secret, SortKey, StatusFilter, TokenChanges, TokenDetails,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::args::{
-    AuthorizeArgs, Cli, Command, ComposeArgs, CreateArgs, ListArgs, NumbersCommand, SortArg,
-    StatusArg, UpdateArgs,
+    AuthorizeArgs, Cli, Command, ComposeArgs, CreateArgs, DuplicateArgs, EnvironmentArg,
+    ExpiringArgs, GraceArg, HistoryArgs, ListArgs, NumbersCommand, RollArgs, SortArg, StatusArg,
+    UpdateArgs,
 };
 use crate::error::{CliError, CliResult, EXIT_DENIED, EXIT_FAILURE, EXIT_OK};
 use crate::{export, maintenance, output, parse, secret_input};
@@ -74,6 +75,8 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::List(args) => list(&registry, args, json, now),
         Command::Show(target) => {
             let id = resolve(&registry, &target.token)?;
+            // A grace that passed since the last look is recorded before the token is shown.
+            registry.record_ended_graces(now)?;
             let token = registry.get_token(&id, now)?;
             show_details(&token, &registry, json)
         }
@@ -81,8 +84,12 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Compose(args) => compose(&mut registry, args, json, now),
         Command::Numbers(command) => numbers(&mut registry, command, json, now),
         Command::Revoke(target) => revoke(&mut registry, &target.token, json, now),
+        Command::Roll(args) => roll(&mut registry, args, json, now),
+        Command::EndGrace(target) => end_grace(&mut registry, &target.token, json, now),
+        Command::Duplicate(args) => duplicate(&mut registry, args, json, now),
+        Command::Expiring(args) => expiring(&registry, args, json, now),
         Command::Authorize(args) => authorize(&mut registry, args, json, now),
-        Command::History(target) => history(&registry, &target.token, json),
+        Command::History(args) => history(&mut registry, args, json, now),
         Command::Export(args) => {
             let document = export::snapshot(&registry, now)?;
             let text = serde_json::to_string_pretty(&document).map_err(|error| CliError::Io {
@@ -224,38 +231,50 @@ fn create(
     let request = NewToken {
         name: args.name.clone(),
         description: args.description.clone(),
+        environment: environment(args.environment),
         expiry,
         composition,
         numbers,
     };
     let created = registry.create_token(&request, now)?;
-    let token = &created.token;
-    if json {
-        let shown = CreatedJson {
-            token,
-            secret: created.secret.expose_secret(),
-        };
-        let encode_error = |error: serde_json::Error| CliError::Io {
-            context: "cannot encode the output".into(),
-            source: error.into(),
-        };
-        // Serialize into a buffer of the exact size, so it never reallocates and leaves no
-        // unzeroized copy of the secret behind; it is wiped when dropped.
-        let mut counter = ByteCounter(0);
-        serde_json::to_writer_pretty(&mut counter, &shown).map_err(encode_error)?;
-        let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
-        serde_json::to_writer_pretty(&mut *buffer, &shown).map_err(encode_error)?;
-        output::secret_line(&String::from_utf8_lossy(&buffer))?;
-    } else {
-        output::secret_line(created.secret.expose_secret())?;
-    }
+    print_secret(&created.token, &created.secret, json)?;
     output::note(&format!(
-        "Created token '{}' (id {}), {}. Store the secret now: it will not be shown again.",
-        token.summary.name,
-        token.summary.id,
-        expiry_phrase(token)
+        "Created token '{}' ({}, id {}), {}. Store the secret now: it will not be shown again.",
+        created.token.summary.name,
+        created.token.summary.environment,
+        created.token.summary.id,
+        expiry_phrase(&created.token)
     ));
     Ok(Outcome::Done)
+}
+
+/// Prints a new secret once on stdout: alone, or with `--json` inside the token's fields.
+fn print_secret(token: &TokenDetails, secret: &Secret, json: bool) -> CliResult<()> {
+    if !json {
+        return output::secret_line(secret.expose_secret());
+    }
+    let shown = CreatedJson {
+        token,
+        secret: secret.expose_secret(),
+    };
+    let encode_error = |error: serde_json::Error| CliError::Io {
+        context: "cannot encode the output".into(),
+        source: error.into(),
+    };
+    // Serialize into a buffer of the exact size, so it never reallocates and leaves no
+    // unzeroized copy of the secret behind; it is wiped when dropped.
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer_pretty(&mut counter, &shown).map_err(encode_error)?;
+    let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer_pretty(&mut *buffer, &shown).map_err(encode_error)?;
+    output::secret_line(&String::from_utf8_lossy(&buffer))
+}
+
+fn environment(arg: EnvironmentArg) -> Environment {
+    match arg {
+        EnvironmentArg::Sandbox => Environment::Sandbox,
+        EnvironmentArg::Live => Environment::Live,
+    }
 }
 
 fn list(
@@ -268,10 +287,14 @@ fn list(
         status: match args.status {
             StatusArg::Current => StatusFilter::Current,
             StatusArg::Active => StatusFilter::Active,
+            StatusArg::Expiring => StatusFilter::Expiring,
+            StatusArg::Rolling => StatusFilter::Rolling,
             StatusArg::Expired => StatusFilter::Expired,
+            StatusArg::Rolled => StatusFilter::Rolled,
             StatusArg::Revoked => StatusFilter::Revoked,
             StatusArg::All => StatusFilter::All,
         },
+        environment: args.environment.map(environment),
         search: args.search.clone(),
         sort: match args.sort {
             SortArg::Created => SortKey::CreatedAt,
@@ -280,10 +303,27 @@ fn list(
             SortArg::Name => SortKey::Name,
         },
         descending: !args.asc,
-        offset: args.offset,
+        page: match (&args.after, &args.before) {
+            (Some(after), _) => Page::After {
+                cursor: after.trim().to_string(),
+            },
+            (None, Some(before)) => Page::Before {
+                cursor: before.trim().to_string(),
+            },
+            (None, None) => Page::First,
+        },
         limit: args.limit,
     };
-    let page = registry.list_tokens(&query, now)?;
+    let page = registry.list_tokens(&query, now).map_err(|error| match error {
+        clapay_core::Error::NotFound { id } => CliError::input(
+            "not_found",
+            format!(
+                "no token has the id '{}' given to --after or --before; use an id from the ID column",
+                shortened(&id)
+            ),
+        ),
+        other => CliError::Core(other),
+    })?;
     if json {
         output::json(&page)?;
         return Ok(Outcome::Done);
@@ -296,8 +336,8 @@ fn list(
             );
         } else {
             output::note(&format!(
-                "No tokens past row {} ({} match in all)",
-                args.offset, page.total
+                "No tokens on this side of that row ({} match in all)",
+                page.total
             ));
         }
         return Ok(Outcome::Done);
@@ -305,11 +345,17 @@ fn list(
     output::stdout_line(&output::token_table(&page.items))?;
     let shown = page.items.len() as u64;
     if shown < page.total {
-        let first = u64::from(args.offset) + 1;
+        let mut more = Vec::new();
+        if let (true, Some(last)) = (page.has_next, page.items.last()) {
+            more.push(format!("the next page: --after {}", last.id));
+        }
+        if let (true, Some(first)) = (page.has_previous, page.items.first()) {
+            more.push(format!("the page before: --before {}", first.id));
+        }
         output::note(&format!(
-            "Showing {first}-{} of {} tokens; use --offset and --limit for more",
-            u64::from(args.offset) + shown,
-            page.total
+            "Showing {shown} of {} tokens; {}",
+            page.total,
+            more.join("; ")
         ));
     }
     Ok(Outcome::Done)
@@ -403,17 +449,31 @@ fn numbers(
             let id = resolve(registry, &target.token)?;
             let details = registry.set_number_enabled(&id, &target.phone, enabled, now)?;
             let state = if enabled { "Enabled" } else { "Disabled" };
-            let message = format!(
+            let mut message = format!(
                 "{state} {} on token '{}'",
                 target.phone.trim(),
                 details.summary.name
             );
+            if let Some(paused) = output::paused_countries(&details).first() {
+                message.push_str(&format!(
+                    ". No number of {} can pay with this token until you enable one",
+                    registry.catalog().country_name(paused)
+                ));
+            }
             confirm(&details, json, &message)
         }
-        NumbersCommand::Remove(target) => {
+        NumbersCommand::Remove(args) => {
+            let target = &args.target;
             phone_given(&target.phone)?;
             let id = resolve(registry, &target.token)?;
-            let details = registry.remove_number(&id, &target.phone, now)?;
+            let details = registry
+                .remove_number(&id, &target.phone, args.lift_restriction, now)
+                .map_err(|error| match error {
+                    clapay_core::Error::LastNumberOfCountry { .. } => {
+                        CliError::input(error.kind(), format!("{error} (add --lift-restriction)"))
+                    }
+                    other => CliError::Core(other),
+                })?;
             let message = format!(
                 "Removed {} from token '{}'",
                 target.phone.trim(),
@@ -477,6 +537,7 @@ fn authorize(
         operator: args.operator.clone(),
         method: args.method.clone(),
         phone: args.phone.clone(),
+        environment: None,
     };
     let decision = registry.authorize(&request, now)?;
     drop(request);
@@ -494,13 +555,175 @@ fn authorize(
     })
 }
 
-fn history(registry: &Registry, token: &str, json: bool) -> CliResult<Outcome> {
-    let id = resolve(registry, token)?;
-    let events = registry.token_history(&id)?;
+/// Events printed per page read: the history is streamed, never held in memory whole.
+const HISTORY_PAGE: u32 = 500;
+
+fn history(
+    registry: &mut Registry,
+    args: &HistoryArgs,
+    json: bool,
+    now: DateTime<Utc>,
+) -> CliResult<Outcome> {
+    let id = resolve(registry, &args.token)?;
+    registry.record_ended_graces(now)?;
+    let mut before = args.before;
+    let mut left = args.limit.unwrap_or(u64::MAX);
+    let mut first_page = true;
     if json {
-        output::json(&events)?;
+        output::stdout_raw("[")?;
+    }
+    while left > 0 {
+        let wanted = u32::try_from(left.min(u64::from(HISTORY_PAGE))).unwrap_or(HISTORY_PAGE);
+        let page = registry.token_history_page(&id, before, wanted)?;
+        let Some(last) = page.events.last() else {
+            break;
+        };
+        before = Some(last.id);
+        left -= page.events.len() as u64;
+        if json {
+            for (index, event) in page.events.iter().enumerate() {
+                let separator = if first_page && index == 0 { "" } else { "," };
+                let text = serde_json::to_string(event).map_err(|error| CliError::Io {
+                    context: "cannot encode the output".into(),
+                    source: error.into(),
+                })?;
+                output::stdout_raw(&format!("{separator}\n  {text}"))?;
+            }
+        } else {
+            output::stdout_line(&output::history_table(&page.events, first_page))?;
+        }
+        first_page = false;
+        if page.older == 0 {
+            break;
+        }
+    }
+    if json {
+        output::stdout_line(if first_page { "]" } else { "\n]" })?;
+    } else if first_page {
+        output::note("No events older than that");
+    }
+    Ok(Outcome::Done)
+}
+
+/// The answer of `roll` and `duplicate`: the new token's secret once on stdout, then a sentence.
+fn roll(
+    registry: &mut Registry,
+    args: &RollArgs,
+    json: bool,
+    now: DateTime<Utc>,
+) -> CliResult<Outcome> {
+    let id = resolve(registry, &args.token)?;
+    let grace = match args.grace {
+        GraceArg::Now => Grace::Now,
+        GraceArg::OneHour => Grace::OneHour,
+        GraceArg::OneDay => Grace::OneDay,
+        GraceArg::SevenDays => Grace::SevenDays,
+    };
+    let rolled = registry.roll_token(&id, grace, now)?;
+    print_secret(&rolled.token, &rolled.secret, json)?;
+    let old = &rolled.previous.summary;
+    let until = match (grace, old.grace_ends_at) {
+        (Grace::Now, _) | (_, None) => "has stopped working".to_string(),
+        (_, Some(end)) => format!("keeps working until {}", output::local_time(end)),
+    };
+    output::note(&format!(
+        "Rolled '{}': the new token (id {}) has the name, composition and numbers; the old one, \
+         now '{}' (id {}), {until}. Store the new secret now: it will not be shown again.",
+        rolled.token.summary.name, rolled.token.summary.id, old.name, old.id
+    ));
+    Ok(Outcome::Done)
+}
+
+fn end_grace(
+    registry: &mut Registry,
+    token: &str,
+    json: bool,
+    now: DateTime<Utc>,
+) -> CliResult<Outcome> {
+    let id = resolve(registry, token)?;
+    let details = registry.end_grace(&id, now)?;
+    let message = format!(
+        "The grace period of '{}' (id {}) has ended: its secret no longer authorizes payments",
+        details.summary.name, details.summary.id
+    );
+    confirm(&details, json, &message)
+}
+
+fn duplicate(
+    registry: &mut Registry,
+    args: &DuplicateArgs,
+    json: bool,
+    now: DateTime<Utc>,
+) -> CliResult<Outcome> {
+    let id = resolve(registry, &args.token)?;
+    let created = registry.duplicate_token(&id, args.name.as_deref(), now)?;
+    print_secret(&created.token, &created.secret, json)?;
+    output::note(&format!(
+        "Created token '{}' ({}, id {}) from '{}', {}; its numbers were not copied (a number belongs to one token). \
+         Store the secret now: it will not be shown again.",
+        created.token.summary.name,
+        created.token.summary.environment,
+        created.token.summary.id,
+        args.token.trim(),
+        expiry_phrase(&created.token)
+    ));
+    Ok(Outcome::Done)
+}
+
+fn expiring(
+    registry: &Registry,
+    args: &ExpiringArgs,
+    json: bool,
+    now: DateTime<Utc>,
+) -> CliResult<Outcome> {
+    let horizon = now + chrono::Duration::days(i64::from(args.within_days));
+    let mut found = Vec::new();
+    let mut page = Page::First;
+    loop {
+        let result = registry.list_tokens(
+            &ListQuery {
+                status: StatusFilter::Active,
+                sort: SortKey::ExpiresAt,
+                descending: false,
+                page: page.clone(),
+                limit: clapay_core::token::PAGE_MAX,
+                ..ListQuery::default()
+            },
+            now,
+        )?;
+        let mut past_horizon = false;
+        for item in result.items {
+            match item.expires_at {
+                Some(expiry) if expiry <= horizon => found.push(item),
+                _ => {
+                    past_horizon = true;
+                    break;
+                }
+            }
+        }
+        match (past_horizon, result.has_next, found.last()) {
+            (false, true, Some(last)) => {
+                page = Page::After {
+                    cursor: last.id.clone(),
+                }
+            }
+            _ => break,
+        }
+    }
+    if json {
+        output::json(&found)?;
+    } else if found.is_empty() {
+        output::note(&format!(
+            "No active token expires within {} days",
+            args.within_days
+        ));
     } else {
-        output::stdout_line(&output::history_table(&events))?;
+        output::stdout_line(&output::token_table(&found))?;
+        output::note(&format!(
+            "{} token(s) expire within {} days; roll them with: clapay-tokens-cli roll ID",
+            found.len(),
+            args.within_days
+        ));
     }
     Ok(Outcome::Done)
 }

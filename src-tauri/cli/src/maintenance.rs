@@ -18,9 +18,6 @@ use crate::commands::Outcome;
 use crate::error::{CliError, CliResult};
 use crate::output;
 
-/// The folder of rolling backups, beside the database.
-const BACKUP_FOLDER: &str = "backups";
-
 /// The database the command works on: `--db`, else `CLAPAY_TOKENS_DB` (clap fills `--db` from it),
 /// else the desktop app's file.
 pub fn db_path(db: Option<PathBuf>) -> CliResult<PathBuf> {
@@ -39,14 +36,6 @@ pub fn db_path(db: Option<PathBuf>) -> CliResult<PathBuf> {
         ));
     }
     Ok(path)
-}
-
-/// The folder of rolling backups of the database at `path`.
-fn backup_folder(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.join(BACKUP_FOLDER),
-        _ => PathBuf::from(BACKUP_FOLDER),
-    }
 }
 
 /// `path` with `suffix` appended to its file name.
@@ -131,7 +120,7 @@ pub fn backup(db: Option<PathBuf>, args: &BackupArgs, json: bool) -> CliResult<O
             (output.clone(), None)
         }
         None => {
-            let folder = backup_folder(&path);
+            let folder = backup::backups_dir(&path);
             let written = backup::rotate(&folder, &registry, Utc::now(), backup::KEEP_BACKUPS)?;
             (written, Some(rolling_backups(&folder)))
         }
@@ -154,7 +143,7 @@ pub fn backup(db: Option<PathBuf>, args: &BackupArgs, json: bool) -> CliResult<O
                 path.display(),
                 written.display(),
                 list.len(),
-                backup_folder(&path).display(),
+                backup::backups_dir(&path).display(),
                 backup::KEEP_BACKUPS
             ),
             None => format!(
@@ -199,7 +188,9 @@ pub fn restore(db: Option<PathBuf>, args: &RestoreArgs, json: bool) -> CliResult
     let path = db_path(db)?;
     let kept = with_suffix(&path, backup::BEFORE_RESTORE_SUFFIX);
     let question = format!(
-        "Replace the database at {} with the backup {}? Close the desktop app first; the current database will be kept as {}.",
+        "Replace the database at {} with the backup {}? Restore only a backup you made: a database \
+         file can hold tokens whose secrets someone else has. Close the desktop app first; the \
+         current database will be kept as {}.",
         path.display(),
         args.backup.display(),
         kept.display()
@@ -209,7 +200,8 @@ pub fn restore(db: Option<PathBuf>, args: &RestoreArgs, json: bool) -> CliResult
             return Err(CliError::input(
                 "not_confirmed",
                 format!(
-                    "restore replaces the database at {}; close the desktop app first, then confirm with --yes",
+                    "restore replaces the database at {}; restore only a backup you made (a database file \
+                     can hold tokens whose secrets someone else has), close the desktop app, then confirm with --yes",
                     path.display()
                 ),
             ));
@@ -270,7 +262,9 @@ struct CheckJson<'a> {
 pub fn check(db: Option<PathBuf>, json: bool) -> CliResult<Outcome> {
     let path = db_path(db)?;
     let report = db::check_integrity(&path)?;
-    let latest = rolling_backups(&backup_folder(&path)).into_iter().next();
+    let latest = rolling_backups(&backup::backups_dir(&path))
+        .into_iter()
+        .next();
     if json {
         output::json(&CheckJson {
             ok: report.is_ok(),

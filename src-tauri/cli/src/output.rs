@@ -26,6 +26,17 @@ pub fn stdout_line(text: &str) -> CliResult<()> {
         })
 }
 
+/// Writes `text` to stdout as it is (no newline): a document printed in pieces.
+pub fn stdout_raw(text: &str) -> CliResult<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| CliError::Io {
+            context: "cannot write to standard output".into(),
+            source,
+        })
+}
+
 /// Writes a secret and a newline to stdout, without any intermediate `String` copy of it.
 pub fn secret_line(secret: &str) -> CliResult<()> {
     let mut out = std::io::stdout().lock();
@@ -156,7 +167,12 @@ pub fn token_table(items: &[TokenSummary]) -> String {
             vec![
                 token.id.clone(),
                 cell(&token.name, 40),
-                token.status.to_string(),
+                token.environment.to_string(),
+                if token.expiring {
+                    format!("{} (expiring)", token.status)
+                } else {
+                    token.status.to_string()
+                },
                 local_time(token.created_at),
                 optional_time(token.expires_at, "never"),
                 optional_time(token.last_used_at, "never"),
@@ -170,6 +186,7 @@ pub fn token_table(items: &[TokenSummary]) -> String {
         &[
             "ID",
             "NAME",
+            "ENV",
             "STATUS",
             "CREATED",
             "EXPIRES",
@@ -254,11 +271,13 @@ pub fn token_details(token: &TokenDetails, catalog: &Catalog) -> String {
         summary.description.replace('\n', "\n              ")
     };
     let mut text = format!(
-        "Name:         {}\nID:           {}\nStatus:       {}\nHint:         {}\nDescription:  {}\n\
+        "Name:         {}\nID:           {}\nEnvironment:  {}\nStatus:       {}{}\nHint:         {}\nDescription:  {}\n\
          Created:      {}\nExpires:      {}\nRevoked:      {}\nLast used:    {}\n",
         summary.name,
         summary.id,
+        summary.environment,
         summary.status,
+        if summary.expiring { " (expiring soon)" } else { "" },
         summary.hint,
         description,
         local_time(summary.created_at),
@@ -266,6 +285,25 @@ pub fn token_details(token: &TokenDetails, catalog: &Catalog) -> String {
         optional_time(summary.revoked_at, "-"),
         optional_time(summary.last_used_at, "never"),
     );
+    if let Some(successor) = &token.successor {
+        text.push_str(&format!(
+            "Rolled to:    {} (id {}); grace {} {}\n",
+            successor.name,
+            successor.id,
+            if summary.status == clapay_core::Status::Rolling {
+                "ends"
+            } else {
+                "ended"
+            },
+            optional_time(summary.grace_ends_at, "-")
+        ));
+    }
+    if let Some(previous) = &token.rolled_from {
+        text.push_str(&format!(
+            "Rolled from:  {} (id {})\n",
+            previous.name, previous.id
+        ));
+    }
     text.push_str(&format!(
         "\nComposition ({} countries, {} allowed operator-methods)\n",
         token.composition.len(),
@@ -282,6 +320,8 @@ pub fn token_details(token: &TokenDetails, catalog: &Catalog) -> String {
         ));
         let block = table(&["", "", "", ""], &number_rows(&token.numbers, "  "));
         text.push_str(&block.lines().skip(1).collect::<Vec<_>>().join("\n"));
+        text.push_str("\n\nWho may pay\n");
+        text.push_str(&whitelist_rules(token, catalog).join("\n"));
     }
     text
 }
@@ -316,8 +356,8 @@ fn detail_text(detail: &serde_json::Value) -> String {
     parts.join("; ")
 }
 
-/// A token's history as a table.
-pub fn history_table(events: &[HistoryEvent]) -> String {
+/// A page of a token's history as a table, with its header when `header` is set (the first page).
+pub fn history_table(events: &[HistoryEvent], header: bool) -> String {
     let rows: Vec<Vec<String>> = events
         .iter()
         .map(|event| {
@@ -325,10 +365,56 @@ pub fn history_table(events: &[HistoryEvent]) -> String {
                 .ok()
                 .and_then(|value| value.as_str().map(str::to_string))
                 .unwrap_or_default();
-            vec![local_time(event.at), kind, detail_text(&event.detail)]
+            vec![
+                event.id.to_string(),
+                local_time(event.at),
+                kind,
+                detail_text(&event.detail),
+            ]
         })
         .collect();
-    table(&["WHEN", "EVENT", "DETAIL"], &rows)
+    let text = table(&["EVENT", "WHEN", "KIND", "DETAIL"], &rows);
+    if header {
+        text
+    } else {
+        text.lines().skip(1).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// The countries where every whitelisted number of the token is disabled: the token is paused
+/// there (a country with numbers accepts only its enabled ones).
+pub fn paused_countries(token: &TokenDetails) -> Vec<String> {
+    let mut countries: Vec<String> = token.numbers.iter().map(|n| n.country.clone()).collect();
+    countries.dedup();
+    countries.retain(|country| {
+        token
+            .numbers
+            .iter()
+            .filter(|n| &n.country == country)
+            .all(|n| !n.enabled)
+    });
+    countries
+}
+
+/// What the numbers of each country mean for a payment, in words.
+fn whitelist_rules(token: &TokenDetails, catalog: &Catalog) -> Vec<String> {
+    let paused = paused_countries(token);
+    token
+        .composition
+        .iter()
+        .map(|card| {
+            let name = catalog.country_name(&card.country);
+            let here = token.numbers.iter().filter(|n| n.country == card.country).count();
+            let rule = if here == 0 {
+                "any phone may pay (no whitelisted number)".to_string()
+            } else if paused.contains(&card.country) {
+                format!("paused: every number is disabled, no number of {name} can pay until one is enabled")
+            } else {
+                "only the enabled whitelisted numbers may pay".to_string()
+            };
+            format!("  {}  {name}: {rule}", card.country)
+        })
+        .collect()
 }
 
 /// The catalog: countries, then their operators and methods.

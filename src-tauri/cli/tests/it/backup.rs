@@ -69,8 +69,8 @@ fn backup_then_restore_brings_the_registry_back() {
     let backup = PathBuf::from(stdout(&output).trim());
     assert_eq!(
         backup.parent(),
-        Some(db.dir.path().join("backups").as_path()),
-        "a rolling backup goes to backups/ beside the database"
+        Some(db.dir.path().join("tokens.db-backups").as_path()),
+        "a rolling backup goes to tokens.db-backups/ beside the database"
     );
     assert!(backup.is_file(), "stdout is the path of the backup");
 
@@ -131,7 +131,7 @@ fn backup_then_restore_brings_the_registry_back() {
 #[test]
 fn rolling_backups_keep_the_newest_seven() {
     let db = seeded();
-    let folder = db.dir.path().join("backups");
+    let folder = db.dir.path().join("tokens.db-backups");
     std::fs::create_dir(&folder).expect("mkdir");
     // Eight older backups (only their names matter to the rotation) and a file of the user's.
     for day in 1..=8 {
@@ -390,7 +390,7 @@ fn check_finds_a_damaged_page_and_advises_a_restore() {
     assert!(
         err.starts_with("error: ")
             && err.contains("restore a backup")
-            && err.contains("backups/tokens-"),
+            && err.contains("tokens.db-backups/tokens-"),
         "advises the newest backup: {err}"
     );
     assert!(
@@ -408,7 +408,7 @@ fn check_finds_a_damaged_page_and_advises_a_restore() {
     );
     assert!(report["latest_backup"]
         .as_str()
-        .is_some_and(|path| path.contains("backups/tokens-")));
+        .is_some_and(|path| path.contains("tokens.db-backups/tokens-")));
 
     // The normal commands refuse the damaged file, with the same advice.
     let output = db.run(&["list"]);

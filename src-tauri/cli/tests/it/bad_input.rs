@@ -803,6 +803,120 @@ fn argument_cases(corpus: &mut Corpus) {
             Expect::Rejected("no token has the id or name"),
         );
     }
+    // The lifecycle's flags and commands.
+    let lifecycle: &[(&str, &[&str], &'static str)] = &[
+        (
+            "create: unknown environment",
+            &[
+                "create",
+                "--name",
+                "x",
+                "--allow",
+                "CI",
+                "--environment",
+                "prod",
+            ],
+            "invalid value 'prod'",
+        ),
+        (
+            "list: unknown environment",
+            &["list", "--environment", "staging"],
+            "invalid value 'staging'",
+        ),
+        (
+            "list: --after an unknown id",
+            &["list", "--after", "no-such-token"],
+            "given to --after or --before",
+        ),
+        (
+            "list: --after and --before",
+            &["list", "--after", "a", "--before", "b"],
+            "cannot be used with",
+        ),
+        (
+            "list: unknown status",
+            &["list", "--status", "paused"],
+            "invalid value 'paused'",
+        ),
+        (
+            "roll: unknown grace",
+            &["roll", "shop-a", "--grace", "2d"],
+            "invalid value '2d'",
+        ),
+        (
+            "roll: empty grace",
+            &["roll", "shop-a", "--grace", ""],
+            "a value is required",
+        ),
+        (
+            "roll: unknown token",
+            &["roll", "no-such-token"],
+            "no token has the id or name",
+        ),
+        (
+            "end-grace: a token that was not rolled",
+            &["end-grace", "shop-a"],
+            "not in the grace period",
+        ),
+        (
+            "end-grace: unknown token",
+            &["end-grace", "no-such-token"],
+            "no token has the id or name",
+        ),
+        (
+            "duplicate: unknown token",
+            &["duplicate", "no-such-token"],
+            "no token has the id or name",
+        ),
+        (
+            "duplicate: empty name",
+            &["duplicate", "shop-a", "--name", ""],
+            "the name is empty",
+        ),
+        (
+            "duplicate: a taken name",
+            &["duplicate", "shop-a", "--name", "SHOP-B"],
+            "already exists",
+        ),
+        (
+            "duplicate: control character in the name",
+            &["duplicate", "shop-a", "--name", "a\u{1b}b"],
+            "control or invisible",
+        ),
+        (
+            "expiring: zero days",
+            &["expiring", "--within-days", "0"],
+            "not in 1..=365",
+        ),
+        (
+            "expiring: too many days",
+            &["expiring", "--within-days", "1000"],
+            "not in 1..=365",
+        ),
+        (
+            "expiring: not a number",
+            &["expiring", "--within-days", "week"],
+            "invalid value 'week'",
+        ),
+        (
+            "history: zero limit",
+            &["history", "shop-a", "--limit", "0"],
+            "invalid value '0'",
+        ),
+        (
+            "history: --before not a number",
+            &["history", "shop-a", "--before", "yesterday"],
+            "invalid value 'yesterday'",
+        ),
+        (
+            "numbers remove: the last number of a country without --lift-restriction",
+            &["numbers", "remove", "shop-a", "+221771234567"],
+            "any phone will be able to pay in Senegal",
+        ),
+    ];
+    for (label, args, expected) in lifecycle {
+        corpus.add(*label, args, Expect::Rejected(expected));
+    }
     // Searches: must not fail, must match literally.
     for (search, total) in [
         ("%", 0),

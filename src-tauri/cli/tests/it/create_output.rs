@@ -12,7 +12,7 @@ fn create_prints_exactly_one_line_the_secret_on_stdout() {
         .args(["create", "--name", "shop-b", "--allow", "CI:OM:MERCHANT"])
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"\Aclp_[0-9A-Za-z]{49}\n\z").expect("regex"))
+        .stdout(predicate::str::is_match(r"\Aclp_live_[0-9A-Za-z]{49}\n\z").expect("regex"))
         .stderr(predicate::str::contains("Store the secret now"));
 }
 
@@ -50,7 +50,7 @@ fn create_json_has_the_token_fields_and_the_secret() {
     let secret = created["secret"].as_str().expect("secret");
     crate::support::record_secret(secret);
     assert!(
-        secret.starts_with("clp_") && secret.len() == 53,
+        secret.starts_with("clp_live_") && secret.len() == 58,
         "a well-formed secret"
     );
     assert!(

@@ -180,7 +180,7 @@ fn full_life_cycle_of_a_token() {
         "+225 07",
         "+221 77",
         "enabled",
-        "clp_…",
+        "clp_live_…",
     ] {
         assert!(shown.contains(expected), "show prints {expected}: {shown}");
     }
@@ -467,9 +467,9 @@ fn full_life_cycle_of_a_token() {
         );
     }
     assert_eq!(
-        kinds.first().map(String::as_str),
+        kinds.last().map(String::as_str),
         Some("created"),
-        "oldest first"
+        "newest first, the creation last"
     );
     let output = transcript.keep(&db.run(&["history", &id]));
     let table = stdout(&output);
