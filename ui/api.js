@@ -69,7 +69,11 @@ export const checkPhone = ({ country, phone }) => call('check_phone', { country,
 export const addNumber = ({ id, country, phone }) => call('add_number', { id, country, phone });
 export const setNumberEnabled = ({ id, number, enabled }) =>
   call('set_number_enabled', { id, number, enabled });
-export const removeNumber = ({ id, number }) => call('remove_number', { id, number });
+export const removeNumber = ({ id, number, confirmLiftRestriction = false }) =>
+  call('remove_number', { id, number, confirmLiftRestriction: Boolean(confirmLiftRestriction) });
+export const rollToken = ({ id, grace }) => call('roll_token', { id, grace });
+export const endGrace = ({ id }) => call('end_grace', { id });
+export const duplicateDraft = ({ id }) => call('duplicate_draft', { id });
 export const authorize = ({ request }) => call('authorize', { request });
 export const getSettings = () => startCall('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });

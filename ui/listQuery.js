@@ -4,7 +4,16 @@
 // the same query.
 export const PAGE_SIZE = 50;
 
-export const query = { status: 'current', search: '', sort: 'created_at', descending: true, offset: 0 };
+// `page` is which page to read (keyset paging: `first`, `last`, or `after` / `before` the id of a
+// token shown); `position` is the index of its first row in the whole list, which the list keeps
+// as it pages (the core reads a page from its neighbour's row, not from an offset).
+export const query = { status: 'current', search: '', sort: 'created_at', descending: true, page: { kind: 'first' }, position: 0 };
+
+/** Back to the first page (a new filter, search or sort). */
+export function toFirstPage() {
+  query.page = { kind: 'first' };
+  query.position = 0;
+}
 
 /** The list_tokens query of the page the list shows. */
 export function pageQuery() {
@@ -13,7 +22,7 @@ export function pageQuery() {
     search: query.search.trim() || null,
     sort: query.sort,
     descending: query.descending,
-    offset: query.offset,
+    page: query.page,
     limit: PAGE_SIZE,
   };
 }

@@ -281,7 +281,20 @@ const commands = {
       .filter((t) => wanted.includes(status(t)))
       .filter((t) => !search || t.name.toLowerCase().includes(search) || t.description.toLowerCase().includes(search))
       .sort(compare(query.sort, query.descending));
-    return { items: items.slice(query.offset, query.offset + query.limit).map(summary), total: items.length };
+    // Keyset pages, as the core reads them: first, last, or next to a token shown.
+    const page = query.page || { kind: 'first' };
+    const at = page.cursor ? items.findIndex((t) => t.id === page.cursor) : -1;
+    let start = 0;
+    if (page.kind === 'after') start = at + 1;
+    else if (page.kind === 'before') start = Math.max(0, at - query.limit);
+    else if (page.kind === 'last') start = Math.max(0, items.length - query.limit);
+    const end = page.kind === 'before' ? Math.max(0, at) : start + query.limit;
+    return {
+      items: items.slice(start, end).map(summary),
+      total: items.length,
+      has_previous: start > 0,
+      has_next: end < items.length,
+    };
   },
   get_token: ({ id }) => details(getTokenOrFail(id)),
   token_history: ({ id, before = null, limit = 20 }) => {

@@ -127,7 +127,8 @@ export function mount(container) {
       h('p', { class: 'check-result-title', testid: 'check-result-title' }, answer.allowed ? t('check.allowed') : t('check.denied')),
       h('p', { class: 'check-result-text', testid: 'check-result-text' }, answer.allowed
         ? t('check.allowedText', { name: answer.token?.name || '' })
-        : reasonSentence(answer.reason, request, answer.token?.name)),
+        // A country whose numbers are all disabled pays nobody: say that, whatever the phone.
+        : reasonSentence(answer.paused && answer.reason !== 'phone_disabled' ? 'paused' : answer.reason, request, answer.token?.name)),
       h('p', { class: 'check-result-meta muted' },
         countryLabel(request.country),
         summary.map((part) => h('span', {}, part)),

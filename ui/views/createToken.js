@@ -11,7 +11,7 @@ import { createExpiryField } from './expiryField.js';
 import { createCompositionEditor } from './compositionEditor.js';
 import { confirmDialog } from './modal.js';
 import { openSecretDialog } from './secretDialog.js';
-import { place, query } from '../listQuery.js';
+import { place, toFirstPage } from '../listQuery.js';
 
 const STEP_OF_FIELD = { name: 1, description: 1, expiry: 1, composition: 2, phone: 3 };
 const MAX_DESCRIPTION = 1000;
@@ -279,7 +279,7 @@ export function mount(container, { navigate }) {
       // The list opens on its first page, at its top, after a create, not where the merchant left
       // it: in the list's default order (newest first) the new token is its first row. The sort
       // and the filter stay the merchant's.
-      query.offset = 0;
+      toFirstPage();
       place.key = '';
       openSecretDialog(result.token, result.secret, { onDone: () => navigate('#/tokens') });
     } catch (error) {

@@ -74,14 +74,38 @@ export function openNumbersModal(id, { onChanged }) {
     return h('section', { class: 'number-group', testid: 'numbers-country-group', 'data-country': iso },
       h('h3', { class: 'number-group-title' }, countryLabel(iso),
         h('span', { class: 'muted count-note' }, t('numbers.countNote', { count: numbers.length, enabled: formatNumber(enabled) }))),
+      // Fail closed: a country whose numbers are all disabled accepts no phone at all.
+      numbers.length > 0 && enabled === 0
+        ? h('p', { class: 'alert alert-warning', testid: 'numbers-paused', role: 'status' }, t('numbers.pausedNote'))
+        : null,
       numbers.length === 0
         ? h('p', { class: 'muted empty-line' }, t('numbers.noneForCountry'))
         : h('ul', { class: 'number-list' }, numbers.map(numberItem)));
   }
 
+  /**
+   * Asks below a number's row before a change that pauses its country (the last enabled number
+   * disabled) or opens it to any phone (the last number removed); `run` makes the change.
+   */
+  function confirmBelow(item, message, confirmLabel, run) {
+    item.parentElement.querySelector('[data-testid="numbers-confirm"]')?.remove();
+    const cancel = h('button', { type: 'button', class: 'btn btn-sm', testid: 'numbers-confirm-cancel', onClick: () => { box.remove(); item.querySelector('button')?.focus(); } }, t('numbers.cancel'));
+    const confirm = h('button', { type: 'button', class: 'btn btn-sm btn-danger', testid: 'numbers-confirm-button', onClick: run }, confirmLabel);
+    const box = h('li', { class: 'alert alert-warning number-confirm', role: 'alertdialog', 'aria-label': message, testid: 'numbers-confirm' },
+      h('span', {}, message), h('span', { class: 'number-actions' }, cancel, confirm));
+    item.after(box);
+    cancel.focus();
+  }
+
   function numberItem(entry) {
     const readOnly = current.status === 'REVOKED';
-    return h('li', { class: `number-item${entry.enabled ? '' : ' number-disabled'}`, testid: 'number-row', 'data-number': entry.number },
+    const sameCountry = current.numbers.filter((n) => n.country === entry.country);
+    const lastEnabled = entry.enabled && sameCountry.filter((n) => n.enabled).length === 1;
+    const last = sameCountry.length === 1;
+    const country = countryName(entry.country);
+    const toggle = () => mutate(() => api.setNumberEnabled({ id: current.id, number: entry.number, enabled: !entry.enabled }), entry.number, 'toggle-number');
+    const remove = (confirmed) => mutate(() => api.removeNumber({ id: current.id, number: entry.number, confirmLiftRestriction: confirmed }), null, null);
+    const item = h('li', { class: `number-item${entry.enabled ? '' : ' number-disabled'}`, testid: 'number-row', 'data-number': entry.number },
       h('span', { class: 'mono number-value', testid: 'number-value' }, entry.formatted),
       h('span', { class: `badge ${entry.enabled ? 'badge-enabled' : 'badge-disabled'}`, testid: 'number-status', 'data-enabled': String(entry.enabled) },
         h('span', { class: 'badge-dot', 'aria-hidden': 'true' }), entry.enabled ? t('numbers.enabled') : t('numbers.disabled')),
@@ -90,13 +114,18 @@ export function openNumbersModal(id, { onChanged }) {
         h('button', {
           type: 'button', class: 'btn btn-sm', testid: 'toggle-number', 'data-number': entry.number,
           'aria-label': t(entry.enabled ? 'numbers.disableNamed' : 'numbers.enableNamed', { number: entry.formatted }),
-          onClick: () => mutate(() => api.setNumberEnabled({ id: current.id, number: entry.number, enabled: !entry.enabled }), entry.number, 'toggle-number'),
+          onClick: () => (lastEnabled
+            ? confirmBelow(item, t('numbers.confirmDisableLast', { country }), t('numbers.confirmDisableButton', { country }), toggle)
+            : toggle()),
         }, icon('power', { size: 14 }), entry.enabled ? t('numbers.disable') : t('numbers.enable')),
         h('button', {
           type: 'button', class: 'btn btn-sm btn-danger-ghost', testid: 'remove-number', 'data-number': entry.number,
           'aria-label': t('numbers.removeNamed', { number: entry.formatted }),
-          onClick: () => mutate(() => api.removeNumber({ id: current.id, number: entry.number }), null, null),
+          onClick: () => (last
+            ? confirmBelow(item, t('numbers.confirmRemoveLast', { country }), t('numbers.confirmRemoveButton'), () => remove(true))
+            : remove(false)),
         }, icon('trash', { size: 14 }), t('numbers.remove'))));
+    return item;
   }
 
   /** Runs a change, re-renders and puts focus back on the same control (or the phone input). */

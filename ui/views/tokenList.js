@@ -9,7 +9,7 @@ import { statusBadge, errorText } from '../format.js';
 import { flag, flagSource, countryName } from '../state.js';
 import { markPhase, reportListRendered } from '../ready.js';
 import { lazy, withModule } from '../lazy.js';
-import { PAGE_SIZE, query, pageQuery, place, pageKey } from '../listQuery.js';
+import { query, pageQuery, place, pageKey, toFirstPage } from '../listQuery.js';
 
 // The dialogs of a row's buttons, loaded after the first page is painted (or on a first click).
 const compositionModal = lazy(() => import('./compositionModal.js'));
@@ -71,7 +71,8 @@ export function mount(container, { navigate }) {
     icon('chevronsLeft'));
   const lastPage = h('button', { type: 'button', class: 'btn btn-sm', testid: 'list-last', title: t('list.last'), 'aria-label': t('list.last'), onClick: () => jump(true) },
     icon('chevronsRight'));
-  let shownTotal = 0;
+  // The tokens of the page on screen (the cursors of the next and previous pages).
+  let shownItems = [];
   // The page on screen (pageKey), and where the table is scrolled when it is first shown: where the
   // merchant left this same page, else its top.
   let shownKey = '';
@@ -91,7 +92,7 @@ export function mount(container, { navigate }) {
     }
     if (search.value === query.search) return;
     query.search = search.value;
-    query.offset = 0;
+    toFirstPage();
     searching = true;
     try {
       await load({ top: true });
@@ -120,7 +121,7 @@ export function mount(container, { navigate }) {
     testid: 'list-status-filter',
     onChange: () => {
       query.status = statusSelect.value;
-      query.offset = 0;
+      toFirstPage();
       load({ top: true });
     },
   }, STATUSES.map((s) => h('option', { value: s, selected: s === query.status }, t(`list.filter.${s}`))));
@@ -148,18 +149,32 @@ export function mount(container, { navigate }) {
       query.sort = column;
       query.descending = column !== 'name';
     }
-    query.offset = 0;
+    toFirstPage();
     load({ top: true });
   }
 
+  // Keyset paging: the page after the last row shown, or before the first one.
   function page(direction) {
-    query.offset = Math.max(0, query.offset + direction * PAGE_SIZE);
+    if (shownItems.length === 0) return;
+    query.page = direction > 0
+      ? { kind: 'after', cursor: shownItems[shownItems.length - 1].id }
+      : { kind: 'before', cursor: shownItems[0].id };
     load({ top: true });
   }
 
   function jump(toLast) {
-    query.offset = toLast ? Math.max(0, Math.floor((shownTotal - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
+    query.page = { kind: toLast ? 'last' : 'first' };
     load({ top: true });
+  }
+
+  /** Where the page just read starts in the whole list (its first row's index). */
+  function positionOf(result) {
+    switch (query.page.kind) {
+      case 'after': return query.position + shownItems.length;
+      case 'before': return result.has_previous ? Math.max(0, query.position - result.items.length) : 0;
+      case 'last': return Math.max(0, result.total - result.items.length);
+      default: return 0;
+    }
   }
 
   /** The rows in view, with the overscan, as [from, to). */
@@ -234,18 +249,19 @@ export function mount(container, { navigate }) {
     markPhase('answer');
     errorBox.hidden = true;
     notBusy();
-    // A revoke on the last row of the last page leaves an empty page: step back one.
-    if (result.items.length === 0 && result.total > 0 && query.offset > 0) {
-      query.offset = Math.max(0, Math.floor((result.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+    // A revoke on the last row of the last page leaves an empty page: show the last one.
+    if (result.items.length === 0 && result.total > 0 && query.page.kind !== 'first') {
+      query.page = { kind: result.has_previous ? 'last' : 'first' };
       openAt = 0;
       load();
       return;
     }
+    query.position = positionOf(result);
     // No current token may still mean revoked ones exist: then the filter must stay reachable.
     let revokedOnly = false;
     if (result.total === 0 && query.status === 'current' && query.search.trim() === '') {
       try {
-        const everything = await api.listTokens({ query: { status: 'all', search: null, sort: query.sort, descending: query.descending, offset: 0, limit: 1 } });
+        const everything = await api.listTokens({ query: { status: 'all', search: null, sort: query.sort, descending: query.descending, page: { kind: 'first' }, limit: 1 } });
         revokedOnly = everything.total > 0;
       } catch {
         revokedOnly = false;
@@ -259,7 +275,7 @@ export function mount(container, { navigate }) {
     reportListRendered();
   }
 
-  function render({ items, total }, revokedOnly = false) {
+  function render({ items, total, has_previous: hasPrevious, has_next: hasNext }, revokedOnly = false) {
     const filtered = query.status !== 'current' || query.search.trim() !== '';
     // With no token at all there is nothing to search: the empty state stands alone. With only
     // revoked tokens it invites a new one, and the toolbar keeps the revoked filter reachable.
@@ -294,12 +310,12 @@ export function mount(container, { navigate }) {
     tbody.setAttribute('aria-busy', 'true');
     fillRange(...inView());
     if (left > 0) fillRest(fillSeq);
-    const first = query.offset + 1;
-    const last = query.offset + items.length;
+    const first = query.position + 1;
+    const last = query.position + items.length;
     range.textContent = t('list.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total) });
-    shownTotal = total;
-    prev.disabled = query.offset === 0;
-    next.disabled = last >= total;
+    shownItems = items;
+    prev.disabled = !hasPrevious;
+    next.disabled = !hasNext;
     firstPage.disabled = prev.disabled;
     lastPage.disabled = next.disabled;
     if (!tableArea.contains(table)) {

@@ -1,16 +1,15 @@
 //! Rolling backups of the database and restoring one, for the Settings screen and the daily
-//! background backup.
+//! background backup ([`crate::housekeeping`]).
 //!
-//! Backups are `tokens-YYYYMMDD-HHMMSS.db` files (UTC) in `backups/` beside the database, written
-//! with the core's [`backup::rotate`] (SQLite's online backup API, then fsync and rename), the
-//! newest [`backup::KEEP_BACKUPS`] kept.
+//! Backups are `tokens-YYYYMMDD-HHMMSS.db` files (UTC) in the database's backups folder
+//! (`tokens.db-backups` beside it), written with the core's [`backup::rotate`] (SQLite's online
+//! backup API, then fsync and rename), the newest [`backup::KEEP_BACKUPS`] kept.
 //!
 //! Invariants:
 //! - a database open read-only after a failed integrity check is never backed up: its copy would
 //!   push a sound backup out of the rotation;
-//! - the background thread holds the database lock only for the length of one backup, and makes
-//!   its first one a minute after the start-up integrity check, so the window's first pages never
-//!   wait for it;
+//! - a backup dated in the future (the clock was set back) does not count as the newest, so daily
+//!   backups go on;
 //! - a restore happens under the database lock with the registry closed, and the database is
 //!   reopened (and checked) whatever the outcome, so the app never stays without one.
 
@@ -19,22 +18,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use clapay_core::backup::backups_dir;
 use clapay_core::{backup, db, Catalog};
 use serde::Serialize;
 
+use crate::database::Database;
 use crate::error::CommandError;
-use crate::state::{release_cache, BoundedHeap, Database, DatabaseSlot};
 
-/// How often the background thread backs up the database.
+/// How often the background work backs up the database.
 pub const BACKUP_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// How long after the start-up integrity check the first daily backup waits: it reads the whole
-/// file under the database lock, which must not hold up the window's first pages.
-const START_DELAY: Duration = Duration::from_secs(60);
-
-/// The longest the background thread sleeps before looking again (a laptop that slept through
-/// the due time backs up within this delay of waking).
-const RECHECK: Duration = Duration::from_secs(60 * 60);
 
 /// A rolling backup, as `list_backups` returns it.
 #[derive(Debug, Clone, Serialize)]
@@ -65,13 +57,6 @@ pub struct Restored {
     pub file: String,
     /// Where the replaced database was kept.
     pub before_restore: String,
-}
-
-/// The folder of the rolling backups: `backups/` beside the database.
-pub fn backups_dir(db_path: &Path) -> PathBuf {
-    db_path
-        .parent()
-        .map_or_else(|| PathBuf::from("backups"), |parent| parent.join("backups"))
 }
 
 /// The time a backup's name records (`tokens-YYYYMMDD-HHMMSS.db`, UTC).
@@ -116,13 +101,7 @@ pub fn take(
         return Err(CommandError::read_only(problem));
     }
     let registry = database.registry.as_ref().map_err(Clone::clone)?;
-    let bounded = BoundedHeap::new(db_path, Arc::clone(registry.catalog()));
-    let path = backup::rotate(&backups_dir(db_path), registry, now, backup::KEEP_BACKUPS);
-    drop(bounded);
-    // The backup read every page through the registry's cache (bounded meanwhile): give back
-    // what it holds.
-    release_cache(registry);
-    let path = path?;
+    let path = backup::rotate(&backups_dir(db_path), registry, now, backup::KEEP_BACKUPS)?;
     log::info!("backup written to {}", path.display());
     Ok(BackupTaken {
         file: path
@@ -152,15 +131,10 @@ pub fn restore(
         )));
     }
     // Close the registry first: nothing may have the database open while it is replaced.
-    let closing = std::mem::replace(
+    drop(std::mem::replace(
         &mut database.registry,
         Err(CommandError::internal("The database is being restored")),
-    );
-    if let Ok(mut registry) = closing {
-        if let Err(error) = registry.flush_usage() {
-            log::warn!("usage not written before the restore: {error}");
-        }
-    }
+    ));
     let restored = db::restore(&source, db_path);
     *database = Database::open(db_path, catalog);
     restored?;
@@ -174,51 +148,20 @@ pub fn restore(
 }
 
 /// How long until the next daily backup is due: zero when there is none or the newest is
-/// [`BACKUP_INTERVAL`] old.
+/// [`BACKUP_INTERVAL`] old. Backups dated after `now` (the clock went back) are not counted.
 pub fn due_in(dir: &Path, now: DateTime<Utc>) -> Duration {
-    let newest = list(dir)
-        .ok()
-        .and_then(|entries| entries.first().map(|entry| entry.at));
+    let newest = list(dir).ok().and_then(|entries| {
+        entries
+            .into_iter()
+            .map(|entry| entry.at)
+            .filter(|at| *at <= now)
+            .max()
+    });
     match newest {
         None => Duration::ZERO,
         Some(at) => {
             let age = (now - at).to_std().unwrap_or(Duration::ZERO);
             BACKUP_INTERVAL.saturating_sub(age)
-        }
-    }
-}
-
-/// Starts the background thread that backs up the database soon after start (once the integrity
-/// check has reported, and `START_DELAY` (a minute) later) when the newest backup is older than a day,
-/// then once a day while the app runs.
-pub fn spawn_daily(slot: Arc<DatabaseSlot>, db_path: PathBuf) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name("daily-backup".into())
-        .spawn(move || {
-            if slot.integrity_problem().is_err() {
-                return;
-            }
-            std::thread::sleep(START_DELAY);
-            daily(&slot, &db_path);
-        })
-        .map(|_| ())
-}
-
-fn daily(slot: &DatabaseSlot, db_path: &Path) {
-    loop {
-        let wait = due_in(&backups_dir(db_path), Utc::now());
-        if !wait.is_zero() {
-            std::thread::sleep(wait.min(RECHECK));
-            continue;
-        }
-        // The lock is held for this one call only.
-        let taken = match slot.lock_checked() {
-            Ok(database) => take(&database, db_path, Utc::now()),
-            Err(_) => return,
-        };
-        if let Err(error) = taken {
-            log::warn!("daily backup skipped: {error}");
-            std::thread::sleep(RECHECK);
         }
     }
 }

@@ -8,12 +8,14 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+use crate::catalog_file::load_catalog;
 use crate::clipboard::tests::MemoryClipboard;
 use crate::clipboard::SecretClipboard;
+use crate::database::{Database, DatabaseSlot};
 use crate::settings::Settings;
-use crate::state::{load_catalog, AppPaths, AppState, Database};
+use crate::state::{AppPaths, AppState};
 
 /// The leak ledger of `make test` (scripts/leak_scan.py): while it is set, each secret a test sees
 /// is appended to it and the test's folder is kept, so the scan searches the database, WAL,
@@ -70,19 +72,14 @@ pub(crate) fn harness(dir: &Path) -> Harness {
     build_harness(database, paths)
 }
 
-/// The app on `dir/data/tokens.db`, opened as the real start opens it: on a thread, read-only
-/// first, writable and checked once the first page is reported or a write waits.
+/// The app on `dir/data/tokens.db`, opened as the real start opens it: on a thread, writable,
+/// then checked; writes wait for the check.
 pub(crate) fn starting_harness(dir: &Path) -> Harness {
     let paths = test_paths(dir);
-    let opening = Database {
-        registry: Err(crate::error::CommandError::internal("opening")),
-        integrity_problem: None,
-        readiness: crate::state::Readiness::Opening,
-    };
-    let harness = build_harness(opening, paths);
-    let state = harness._app.state::<AppState>();
-    crate::state::open_in_background(
-        state.database(),
+    let slot = DatabaseSlot::opening();
+    let harness = build_harness_on(std::sync::Arc::clone(&slot), paths);
+    crate::database::open_in_background(
+        slot,
         harness.paths.db.clone(),
         harness.paths.catalog.clone(),
     )
@@ -99,9 +96,13 @@ fn test_paths(dir: &Path) -> AppPaths {
 }
 
 fn build_harness(database: Database, paths: AppPaths) -> Harness {
+    build_harness_on(DatabaseSlot::new(database), paths)
+}
+
+fn build_harness_on(slot: std::sync::Arc<DatabaseSlot>, paths: AppPaths) -> Harness {
     let clipboard = MemoryClipboard::default();
-    let state = AppState::with_database(
-        database,
+    let state = AppState::new(
+        slot,
         SecretClipboard::spawn(clipboard.factory()).expect("clipboard thread starts"),
         Settings::default(),
         paths.clone(),
@@ -255,7 +256,9 @@ fn settings_are_validated_saved_in_the_store_and_applied() {
         "a refused change writes nothing"
     );
 
-    let wanted = json!({ "clipboard_clear_secs": 5, "default_duration_days": null, "language": "fr", "theme": "dark" });
+    let wanted = json!({ "clipboard_clear_secs": 5, "default_duration_days": null, "language": "fr",
+                         "theme": "dark", "reminders": false, "reminder_days": [3, 0],
+                         "usage_retention_days": 90 });
     let saved = harness
         .invoke("update_settings", json!({ "settings": wanted }))
         .expect("valid settings are saved");
@@ -381,4 +384,100 @@ fn a_database_that_cannot_be_opened_is_reported_to_the_window_not_a_silent_exit(
         .invoke("get_settings", json!({}))
         .expect("settings still work");
     assert_eq!(settings["clipboard_clear_secs"], 30);
+}
+
+/// The lifecycle's commands: a roll answers the successor's secret once and holds it for the
+/// copy; the old token keeps working until "End now"; a duplicate's form carries no number.
+#[test]
+fn roll_end_grace_and_duplicate_through_ipc() {
+    let dir = ScanDir::new();
+    let harness = harness(dir.path());
+    let mut request = new_token_request("Checkout");
+    request["request"]["numbers"] = json!([{ "country": "CI", "phone": "0707070707" }]);
+    request["request"]["environment"] = json!("sandbox");
+    let created = harness.invoke("create_token", request).expect("created");
+    let id = created["token"]["id"].as_str().expect("id").to_owned();
+    let old_secret = created["secret"].as_str().expect("secret").to_owned();
+    assert!(old_secret.starts_with("clp_test_"), "a sandbox token");
+
+    let rolled = harness
+        .invoke("roll_token", json!({ "id": id, "grace": "24h" }))
+        .expect("rolled");
+    let new_id = rolled["token"]["id"].as_str().expect("id").to_owned();
+    let new_secret = rolled["secret"]
+        .as_str()
+        .expect("the successor's secret, once")
+        .to_owned();
+    assert_ne!(new_secret, old_secret);
+    assert_eq!(rolled["previous"]["status"], "ROLLING");
+    assert_eq!(
+        rolled["token"]["numbers"][0]["number"], "+2250707070707",
+        "the numbers moved"
+    );
+    harness
+        .invoke("copy_secret", json!({ "id": new_id }))
+        .expect("the successor's secret is held for the copy button");
+    assert!(harness.clipboard.current().as_deref() == Some(new_secret.as_str()));
+    harness
+        .invoke("discard_secret", json!({ "id": new_id }))
+        .expect("discarded");
+
+    let check = |secret: &str| {
+        harness
+            .invoke(
+                "authorize",
+                json!({ "request": { "secret": secret, "country": "CI", "operator": "OM",
+                                     "method": "MERCHANT", "phone": "0707070707" } }),
+            )
+            .expect("a decision")
+    };
+    assert_eq!(
+        check(&old_secret)["allowed"],
+        true,
+        "the old secret works in the grace"
+    );
+    let ended = harness
+        .invoke("end_grace", json!({ "id": id }))
+        .expect("end now");
+    assert_eq!(ended["status"], "ROLLED");
+    assert_eq!(check(&old_secret)["reason"], "rolled");
+    assert_eq!(check(&new_secret)["allowed"], true);
+
+    let draft = harness
+        .invoke("duplicate_draft", json!({ "id": new_id }))
+        .expect("a draft");
+    assert_eq!(draft["name"], "Checkout (copy)");
+    assert_eq!(draft["environment"], "sandbox");
+    assert_eq!(draft["numbers"], json!([]), "numbers are never copied");
+    assert!(draft.get("secret").is_none());
+}
+
+#[test]
+fn removing_the_last_number_of_a_country_needs_a_confirmation() {
+    let dir = ScanDir::new();
+    let harness = harness(dir.path());
+    let mut request = new_token_request("Checkout");
+    request["request"]["numbers"] = json!([{ "country": "CI", "phone": "0707070707" }]);
+    let created = harness.invoke("create_token", request).expect("created");
+    let id = created["token"]["id"].as_str().expect("id").to_owned();
+    let refused = harness
+        .invoke(
+            "remove_number",
+            json!({ "id": id, "number": "+2250707070707" }),
+        )
+        .expect_err("it would lift the restriction");
+    assert_eq!(refused["kind"], "last_number_of_country");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("any phone will be able to pay in Côte d'Ivoire")),
+        "{refused}"
+    );
+    let removed = harness
+        .invoke(
+            "remove_number",
+            json!({ "id": id, "number": "+2250707070707", "confirmLiftRestriction": true }),
+        )
+        .expect("confirmed");
+    assert_eq!(removed["numbers"], json!([]));
 }

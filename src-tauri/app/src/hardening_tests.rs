@@ -1,9 +1,10 @@
 //! The Tauri hardening of SPEC §6, checked on the files themselves so a regression fails
 //! `cargo test` without a display: an explicit CSP with no remote source and no `unsafe-eval` /
 //! `unsafe-inline` scripts, `freezePrototype`, capabilities that grant only `allow-<command>` of
-//! the app's own commands (the list of build.rs) and permissions of plugins lib.rs registers, the
-//! same commands in build.rs and in lib.rs's `generate_handler!`, and no `devtools` (or any other
-//! unexpected) feature of `tauri`. Each failure names the offending item; nothing here is secret.
+//! the app's own commands (`src/command_list.rs`, the one list build.rs and the handler use too)
+//! and permissions of plugins lib.rs registers, a UI that calls only those commands, and no
+//! `devtools` (or any other unexpected) feature of `tauri`. Each failure names the offending item;
+//! nothing here is secret.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -23,26 +24,11 @@ fn config() -> Value {
     serde_json::from_str(&read("tauri.conf.json")).expect("tauri.conf.json is JSON")
 }
 
-/// The text between `start` (the first occurrence) and the next `end` after it.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("`{start}` not found"))
-        + start.len();
-    let to = text[from..]
-        .find(end)
-        .unwrap_or_else(|| panic!("no `{end}` after `{start}`"));
-    &text[from..from + to]
-}
-
-/// The app's commands as build.rs lists them (`COMMANDS`).
+/// The app's commands, from `src/command_list.rs`.
 fn build_commands() -> BTreeSet<String> {
-    let source = read("src-tauri/app/build.rs");
-    between(&source, "const COMMANDS: &[&str] = &[", "];")
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty() && !item.starts_with("//"))
-        .map(|item| item.trim_matches('"').to_owned())
+    crate::COMMAND_NAMES
+        .iter()
+        .map(|name| (*name).to_owned())
         .collect()
 }
 
@@ -53,17 +39,6 @@ fn lib_source() -> String {
         .map(|line| line.split("//").next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The commands lib.rs registers in `generate_handler![...]`.
-fn registered_commands() -> BTreeSet<String> {
-    let source = lib_source();
-    between(&source, "generate_handler![", "]")
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(|item| item.rsplit("::").next().unwrap_or(item).to_owned())
-        .collect()
 }
 
 /// The plugins lib.rs registers (`.plugin(tauri_plugin_<name>...`), as permission prefixes.
@@ -182,7 +157,7 @@ fn capabilities_grant_only_the_apps_commands_and_registered_plugins() {
                 None => assert!(
                     allowed.contains(identifier),
                     "capability {name} grants {identifier}, which is not allow-<command> of a \
-                     command in build.rs COMMANDS"
+                     command in src/command_list.rs"
                 ),
                 Some((plugin, _)) => assert!(
                     plugins.contains(plugin),
@@ -201,23 +176,26 @@ fn capabilities_grant_only_the_apps_commands_and_registered_plugins() {
     }
 }
 
+/// `ui/api.js` is the only module that talks to Rust: every command it calls must be one the
+/// handler serves and the capability grants, or the window gets "not allowed" at run time.
 #[test]
-fn build_rs_and_lib_rs_list_the_same_commands() {
-    let listed = build_commands();
-    let registered = registered_commands();
+fn the_ui_calls_only_the_apps_commands() {
+    let commands = build_commands();
+    let api = read("ui/api.js");
+    let called: BTreeSet<String> = api
+        .split("call('")
+        .skip(1)
+        .filter_map(|rest| rest.split('\'').next())
+        .map(str::to_owned)
+        .collect();
     assert!(
-        listed.len() >= 20,
-        "COMMANDS parsed from build.rs: {listed:?}"
+        called.len() >= 10,
+        "ui/api.js calls commands with call('name', ...): {called:?}"
     );
-    let only_registered: Vec<_> = registered.difference(&listed).collect();
+    let unknown: Vec<_> = called.difference(&commands).collect();
     assert!(
-        only_registered.is_empty(),
-        "registered in lib.rs but missing from build.rs COMMANDS: {only_registered:?}"
-    );
-    let only_listed: Vec<_> = listed.difference(&registered).collect();
-    assert!(
-        only_listed.is_empty(),
-        "in build.rs COMMANDS but not registered in lib.rs generate_handler!: {only_listed:?}"
+        unknown.is_empty(),
+        "ui/api.js calls {unknown:?}, which src-tauri/app/src/command_list.rs does not list"
     );
 }
 

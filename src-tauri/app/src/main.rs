@@ -4,6 +4,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // Before any thread or file: everything the app writes (the settings, the logs, the
+    // imported catalog, WebKit's storage; the core makes its own files private too) is readable
+    // by its user only. The folders hold customers' phone numbers.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
     #[cfg(target_os = "linux")]
     if rendering::prefer_cpu(
         |name| std::env::var_os(name),

@@ -30,10 +30,10 @@ fn real_database(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-/// Damages the search index (its root page): the integrity check fails, a search fails, and the
-/// list's pages without a search, the tokens and their details still read.
-fn damage_search_index(path: &Path) {
-    damage::damage_root_page_of(path, "tokens_search");
+/// Damages the index of the name sort (its root page): the integrity check fails, and the list's
+/// default pages, the tokens and their details still read.
+fn damage_name_index(path: &Path) {
+    damage::damage_root_page_of(path, "tokens_by_name");
 }
 
 fn assert_read_only(error: &Value, command: &str) {
@@ -71,7 +71,7 @@ fn refuses_writes_and_keeps_the_file(
         "the damaged file is left byte for byte as it was"
     );
     assert!(
-        !crate::backups::backups_dir(path).exists(),
+        !clapay_core::backup::backups_dir(path).exists(),
         "no backup of a damaged database is written"
     );
 }
@@ -91,7 +91,7 @@ fn first_token_id(harness: &crate::command_tests::Harness) -> Option<String> {
 fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
     let dir = ScanDir::new();
     let path = real_database(dir.path());
-    damage_search_index(&path);
+    damage_name_index(&path);
     let before = std::fs::read(&path).expect("read");
     let harness = harness(dir.path());
 
@@ -103,7 +103,7 @@ fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
         !problem.is_empty(),
         "app_info tells the UI what the check found: {info}"
     );
-    // Reads: the first page of the list (the damage is in the search index) and one token.
+    // Reads: the first page of the list (the damage is in the name sort's index) and one token.
     let id = first_token_id(&harness).expect("the first tokens are still listed");
     let token = harness
         .invoke("get_token", json!({ "id": id }))
@@ -246,14 +246,14 @@ fn restoring_a_backup_over_a_damaged_database_makes_it_writable_again() {
     {
         let registry = Registry::open(&path, Catalog::embedded()).expect("open");
         backup::rotate(
-            &crate::backups::backups_dir(&path),
+            &clapay_core::backup::backups_dir(&path),
             &registry,
             chrono::Utc::now() - chrono::Duration::hours(3),
             backup::KEEP_BACKUPS,
         )
         .expect("a backup from before the damage");
     }
-    damage_search_index(&path);
+    damage_name_index(&path);
     let harness = harness(dir.path());
     assert!(harness.invoke("app_info", json!({})).expect("info")["integrity_problem"].is_string());
     let listed = harness.invoke("list_backups", json!({})).expect("listed");
@@ -318,7 +318,7 @@ fn write_commands(id: &str) -> Vec<(&'static str, Value)> {
 fn at_start_a_damaged_database_serves_its_first_page_then_turns_read_only_once_checked() {
     let dir = ScanDir::new();
     let path = real_database(dir.path());
-    damage_search_index(&path);
+    damage_name_index(&path);
     let before = std::fs::read(&path).expect("read");
     let harness = starting_harness(dir.path());
 

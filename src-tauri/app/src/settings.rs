@@ -1,15 +1,18 @@
 //! The user's settings (docs/ipc.md, `Settings`), kept with `tauri-plugin-store` in
 //! `settings.json` under the app config dir.
 //!
-//! Invariants: the file holds these four values and nothing else, never a secret; a value out of
-//! range is refused with `invalid_settings` naming the field; a damaged or out-of-range file at
-//! start is replaced by the defaults in memory (with a logged warning), never a reason not to start.
+//! Invariants: the file holds these values and nothing else, never a secret; a value out of range
+//! is refused with `invalid_settings` naming the field; a damaged or out-of-range file at start is
+//! replaced by the defaults in memory (with a logged warning), never a reason not to start; a file
+//! written before a setting existed gets that setting's default.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
+
+use clapay_core::{history, reminders};
 
 use crate::error::CommandError;
 
@@ -58,6 +61,28 @@ pub struct Settings {
     pub language: Language,
     /// The UI theme.
     pub theme: Theme,
+    /// Desktop notifications before a token expires.
+    #[serde(default = "default_true")]
+    pub reminders: bool,
+    /// When to remind, in days before expiry (0: at expiry).
+    #[serde(default = "default_thresholds")]
+    pub reminder_days: Vec<u32>,
+    /// How long the history keeps usage events (checks allowed or denied), in days; state
+    /// changes are kept forever.
+    #[serde(default = "default_retention")]
+    pub usage_retention_days: u32,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_thresholds() -> Vec<u32> {
+    reminders::DEFAULT_THRESHOLDS.to_vec()
+}
+
+fn default_retention() -> u32 {
+    history::RETENTION_DEFAULT_DAYS
 }
 
 impl Default for Settings {
@@ -67,6 +92,9 @@ impl Default for Settings {
             default_duration_days: Some(30),
             language: Language::System,
             theme: Theme::System,
+            reminders: true,
+            reminder_days: default_thresholds(),
+            usage_retention_days: default_retention(),
         }
     }
 }
@@ -91,6 +119,23 @@ impl Settings {
                     "The default duration must be 7, 30, 60, 90 or 365 days, or no expiry",
                 ));
             }
+        }
+        if let Err(error) = reminders::validate_thresholds(&self.reminder_days) {
+            return Err(CommandError::invalid_settings(
+                "reminder_days",
+                CommandError::from(error).message,
+            ));
+        }
+        let retention = history::RETENTION_MIN_DAYS..=history::RETENTION_MAX_DAYS;
+        if !retention.contains(&self.usage_retention_days) {
+            return Err(CommandError::invalid_settings(
+                "usage_retention_days",
+                format!(
+                    "Usage history is kept {} to {} days",
+                    retention.start(),
+                    retention.end()
+                ),
+            ));
         }
         Ok(())
     }
@@ -156,7 +201,8 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"clipboard_clear_secs": 30, "default_duration_days": 30,
-                               "language": "system", "theme": "system"}),
+                               "language": "system", "theme": "system", "reminders": true,
+                               "reminder_days": [7, 1, 0], "usage_retention_days": 365}),
             "the shape is the one the UI reads"
         );
     }
@@ -194,5 +240,43 @@ mod tests {
             no_expiry.validate().is_ok(),
             "no expiry and the 5 s minimum are valid"
         );
+        for (settings, field) in [
+            (
+                Settings {
+                    reminder_days: vec![],
+                    ..Settings::default()
+                },
+                "reminder_days",
+            ),
+            (
+                Settings {
+                    reminder_days: vec![400],
+                    ..Settings::default()
+                },
+                "reminder_days",
+            ),
+            (
+                Settings {
+                    usage_retention_days: 7,
+                    ..Settings::default()
+                },
+                "usage_retention_days",
+            ),
+        ] {
+            assert_eq!(settings.validate().map_err(|e| e.field), Err(Some(field)));
+        }
+    }
+
+    #[test]
+    fn a_file_from_before_the_reminders_gets_their_defaults() {
+        let old: Settings = serde_json::from_value(serde_json::json!({
+            "clipboard_clear_secs": 10, "default_duration_days": 90,
+            "language": "fr", "theme": "dark"
+        }))
+        .expect("an older file still loads");
+        assert_eq!(old.clipboard_clear_secs, 10);
+        assert!(old.reminders);
+        assert_eq!(old.reminder_days, [7, 1, 0]);
+        assert_eq!(old.usage_retention_days, 365);
     }
 }

@@ -133,6 +133,9 @@ pub struct Decision {
     pub token: Option<TokenRef>,
     /// Its environment, when it exists.
     pub environment: Option<Environment>,
+    /// Every whitelisted number of the request's country is disabled on the token: it pays no
+    /// phone there until one is enabled.
+    pub paused: bool,
 }
 
 struct Context<'a> {
@@ -274,6 +277,7 @@ pub(crate) fn decide(
         reason,
         detail,
         token,
+        paused,
     } = outcome;
     let decision = match reason {
         None => Decision {
@@ -288,6 +292,7 @@ pub(crate) fn decide(
             ),
             environment: token.as_ref().map(|token| token.environment),
             token: token.as_ref().map(CheckedToken::reference),
+            paused,
         },
         Some(reason) => Decision {
             allowed: false,
@@ -295,6 +300,7 @@ pub(crate) fn decide(
             message: context.message(reason, &detail),
             environment: token.as_ref().map(|token| token.environment),
             token: token.as_ref().map(CheckedToken::reference),
+            paused,
         },
     };
     let event = UsageEvent {
@@ -325,11 +331,13 @@ impl CheckedToken {
     }
 }
 
-/// What a check decided: a denial's reason and its detail (for the message), and the token.
+/// What a check decided: a denial's reason and its detail (for the message), the token, and
+/// whether the country is paused (every number of it disabled).
 struct Outcome {
     reason: Option<DenyReason>,
     detail: String,
     token: Option<CheckedToken>,
+    paused: bool,
 }
 
 impl Outcome {
@@ -338,6 +346,7 @@ impl Outcome {
             reason: Some(reason),
             detail: detail.to_string(),
             token,
+            paused: false,
         }
     }
 }
@@ -495,24 +504,30 @@ fn decide_checked(
         CompositionLevel::Method => return deny(DenyReason::MethodNotAllowed, "", token),
         CompositionLevel::Allowed => {}
     }
-    match whitelist_decision(connection, &deciding.id, context)? {
-        Whitelist::Unrestricted | Whitelist::Enabled => Ok(Outcome {
+    let (whitelist, paused) = whitelist_decision(connection, &deciding.id, context)?;
+    let mut outcome = match whitelist {
+        Whitelist::Unrestricted | Whitelist::Enabled => Outcome {
             reason: None,
             detail: String::new(),
             token: Some(token),
-        }),
-        Whitelist::Required { paused } => deny(
+            paused: false,
+        },
+        Whitelist::Required => Outcome::denied(
             DenyReason::PhoneRequired,
             if paused { PAUSED } else { "" },
-            token,
+            Some(token),
         ),
-        Whitelist::Disabled(number) => deny(
+        Whitelist::Disabled(number) => Outcome::denied(
             DenyReason::PhoneDisabled,
             &numbers::format_international(&number),
-            token,
+            Some(token),
         ),
-        Whitelist::NotListed(shown) => deny(DenyReason::PhoneNotWhitelisted, &shown, token),
-    }
+        Whitelist::NotListed(shown) => {
+            Outcome::denied(DenyReason::PhoneNotWhitelisted, &shown, Some(token))
+        }
+    };
+    outcome.paused = paused;
+    Ok(outcome)
 }
 
 /// How far a request matches a token's composition.
@@ -556,19 +571,21 @@ enum Whitelist {
     Unrestricted,
     /// The phone is an enabled number of the token in that country.
     Enabled,
-    /// The token has numbers there and no phone was given; `paused` when all are disabled.
-    Required { paused: bool },
+    /// The token has numbers there and no phone was given.
+    Required,
     /// The phone is a disabled number of the token in that country (E.164).
     Disabled(String),
     /// The token has numbers there and the phone is none of them (shown as typed or normalised).
     NotListed(String),
 }
 
+/// What the token's numbers say about the request's phone, and whether every number of the
+/// request's country is disabled (the token is paused there).
 fn whitelist_decision(
     connection: &Connection,
     token_id: &str,
     context: &Context<'_>,
-) -> Result<Whitelist> {
+) -> Result<(Whitelist, bool)> {
     let (numbers_here, enabled_here): (i64, i64) = connection
         .prepare_cached(
             "SELECT count(*), count(*) FILTER (WHERE enabled = 1) FROM numbers
@@ -578,12 +595,11 @@ fn whitelist_decision(
             Ok((row.get(0)?, row.get(1)?))
         })?;
     if numbers_here == 0 {
-        return Ok(Whitelist::Unrestricted);
+        return Ok((Whitelist::Unrestricted, false));
     }
+    let paused = enabled_here == 0;
     let Some(phone) = context.phone.as_deref() else {
-        return Ok(Whitelist::Required {
-            paused: enabled_here == 0,
-        });
+        return Ok((Whitelist::Required, paused));
     };
     let state = |number: &str| -> Result<Option<bool>> {
         Ok(connection
@@ -607,11 +623,12 @@ fn whitelist_decision(
             found = state(&number)?.map(|enabled| (number, enabled));
         }
     }
-    Ok(match found {
+    let decision = match found {
         Some((_, true)) => Whitelist::Enabled,
         Some((number, false)) => Whitelist::Disabled(number),
         None => Whitelist::NotListed(shown),
-    })
+    };
+    Ok((decision, paused))
 }
 
 /// The E.164 spelling of a phone typed in international form (`+` or `00`, separators allowed),

@@ -100,8 +100,28 @@ async fn check_a_payment_allows_a_whitelisted_number_names_the_reason_otherwise_
         "the list shows a Last Date Used after the check"
     );
 
-    // The checks are recorded in the history by a batching writer: quitting the app must write
-    // them, since Tauri exits without dropping its state.
+    // Fail closed: with its only number of Côte d'Ivoire disabled, the token pays nobody there,
+    // and "Check a payment" says why.
+    flows::click_in_row(&app, &row, "manage-numbers").await;
+    app.wait_testid("numbers-dialog").await;
+    app.click("toggle-number").await;
+    app.click("numbers-confirm-button").await;
+    app.wait_testid("numbers-paused").await;
+    app.click("numbers-close-button").await;
+    let (allowed, _, text) = check(&app, &secret, "+225 07 08 09 10 11").await;
+    assert_eq!(allowed, "false", "a disabled number never pays");
+    assert!(text.contains("disabled"), "{text}");
+    let (allowed, _, text) = check(&app, &secret, "+225 07 99 99 99 99").await;
+    assert_eq!(
+        allowed, "false",
+        "disabling never opens the token to other phones"
+    );
+    assert!(
+        text.contains("Every whitelisted number of Côte d"),
+        "the answer says the token is paused there: {text}"
+    );
+
+    // Every check is in the history before its answer is shown, whatever happens to the app.
     let mut app = app;
     app.quit_keeping_files().await;
     let recorded: Vec<String> = rusqlite::Connection::open(&app.db_path)
@@ -114,8 +134,8 @@ async fn check_a_payment_allows_a_whitelisted_number_names_the_reason_otherwise_
         .ctx("read the history");
     assert_eq!(
         recorded,
-        ["used", "denied"],
-        "both checks are in the history on disk after the app quit"
+        ["used", "denied", "denied", "denied"],
+        "every check is in the history on disk"
     );
     app.stop().await;
 }

@@ -37,7 +37,7 @@ async fn three_step_creation_stores_composition_and_numbers_but_never_the_secret
         .ctx("read the token");
     assert_eq!(description, TWO_COUNTRIES.description);
     assert!(
-        hint.starts_with("clp_…") && secret[43..47] == hint["clp_…".len()..],
+        hint.starts_with("clp_live_…") && secret[48..52] == hint["clp_live_…".len()..],
         "the hint is the secret's last 4 random characters"
     );
 

@@ -101,8 +101,8 @@ pub async fn create_token_keep_dialog(app: &App, token: &NewToken<'_>) -> String
     let secret = app.text("secret-value").await;
     crate::harness::record_secret(&secret);
     assert!(
-        secret.starts_with("clp_") && secret.len() == 53,
-        "the dialog shows a 53-character clp_ secret"
+        (secret.starts_with("clp_live_") || secret.starts_with("clp_test_")) && secret.len() == 58,
+        "the dialog shows a 58-character clp_live_ or clp_test_ secret"
     );
     secret
 }

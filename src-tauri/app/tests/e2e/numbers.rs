@@ -1,4 +1,7 @@
-//! Manage numbers: add, disable, re-enable, remove, and the "already whitelisted" error.
+//! Manage numbers: add, disable, re-enable, remove, the "already whitelisted" error, and the
+//! fail-closed rule: disabling the last enabled number of a country pauses the token there (the
+//! dialog says so first, and "Check a payment" then denies every phone), and removing the last
+//! number lifts the restriction only once confirmed.
 
 use crate::flows::{self, NewToken};
 use crate::harness::App;
@@ -53,6 +56,20 @@ async fn manage_adds_disables_enables_and_removes_a_number_and_names_the_holder_
     let toggle = format!("{} [data-testid=\"toggle-number\"]", number_row(number));
     app.click_element(&app.wait_css(&toggle).await, "disable")
         .await;
+    // The only number of Côte d'Ivoire: the dialog says what disabling it does, first.
+    let warning = app
+        .wait_text(
+            "numbers-confirm",
+            "will be able to pay with this token until you enable one",
+        )
+        .await;
+    assert!(warning.contains("until you enable one"), "{warning}");
+    assert_eq!(
+        flows::number_enabled(&app, number),
+        Some(true),
+        "nothing changes before the merchant confirms"
+    );
+    app.click("numbers-confirm-button").await;
     app.wait_until("the number shows disabled", || async {
         status_of(&app, number).await.as_deref() == Some("false")
     })
@@ -62,6 +79,7 @@ async fn manage_adds_disables_enables_and_removes_a_number_and_names_the_holder_
         Some(false),
         "disabling keeps the number, disabled"
     );
+    app.wait_text("numbers-paused", "Paused").await;
 
     app.click_element(&app.wait_css(&toggle).await, "enable")
         .await;
@@ -78,14 +96,17 @@ async fn manage_adds_disables_enables_and_removes_a_number_and_names_the_holder_
     let remove = format!("{} [data-testid=\"remove-number\"]", number_row(number));
     app.click_element(&app.wait_css(&remove).await, "remove")
         .await;
-    // Removal may ask for confirmation.
-    if !app
-        .all_css("[data-testid=\"confirm-dialog-confirm\"]")
-        .await
-        .is_empty()
-    {
-        app.click("confirm-dialog-confirm").await;
-    }
+    // The last number of the country: removing it lets any phone pay there, so it is confirmed.
+    let warning = app
+        .wait_text("numbers-confirm", "any phone will be able to pay in Côte d")
+        .await;
+    assert!(warning.contains("last number"), "{warning}");
+    assert_eq!(
+        flows::number_enabled(&app, number),
+        Some(true),
+        "not removed yet"
+    );
+    app.click("numbers-confirm-button").await;
     app.wait_until("the number leaves the list", || async {
         app.all_css(&number_row(number)).await.is_empty()
     })

@@ -39,7 +39,7 @@ async fn a_damaged_database_opens_read_only_under_a_banner_pointing_to_settings(
     let app = App::start_with(
         |db| {
             real_database(db);
-            damage::damage_root_page_of(db, "tokens_search");
+            damage::damage_root_page_of(db, "tokens_by_name");
         },
         "integrity-banner",
     )
@@ -80,7 +80,7 @@ async fn back_up_now_then_restore_through_the_modal_brings_a_revoked_token_back(
             app.db_path
                 .parent()
                 .expect("the database has a folder")
-                .join("backups"),
+                .join("tokens.db-backups"),
         )
         .map(|entries| entries.count() >= 1)
         .unwrap_or(false)

@@ -32,7 +32,7 @@ fn the_database_its_wal_and_its_folder_are_private() {
         .expect("create");
     record_secret(&created.secret);
     assert_eq!(mode(&folder), 0o700, "a folder the core creates");
-    assert_eq!(mode(&folder.parent().expect("parent").to_path_buf()), 0o700);
+    assert_eq!(mode(folder.parent().expect("parent")), 0o700);
     for file in ["tokens.db", "tokens.db-wal", "tokens.db-shm"] {
         assert_eq!(mode(&folder.join(file)), 0o600, "{file}");
     }
