@@ -86,6 +86,9 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Check the database for damage (exit 0 sound, 1 damaged)
     Check,
+    /// Run the sandbox gateway: a local ClaPay payment API that accepts this registry's sandbox
+    /// tokens (in the foreground; Ctrl-C or SIGTERM stops it after writing every recorded use)
+    Sandbox(SandboxArgs),
 }
 
 /// A token named by id or by the exact name of a token that is not revoked.
@@ -370,6 +373,24 @@ pub struct AuthorizeArgs {
     /// The customer's phone number
     #[arg(long)]
     pub phone: Option<String>,
+}
+
+/// `sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// The port to listen on; 0 picks a free port (printed on stderr)
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// The address to listen on. The default is this machine only; any other address lets other
+    /// machines reach the sandbox
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Accept live tokens too (by default a clp_live_ token is refused with 401 live_token)
+    #[arg(long)]
+    pub allow_live: bool,
+    /// How long a payment stays INITIATED before it settles, e.g. 2s, 500ms, 1m (at most 1h)
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub settle_after: String,
 }
 
 /// `export`.

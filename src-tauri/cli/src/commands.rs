@@ -21,7 +21,7 @@ use crate::args::{
     UpdateArgs,
 };
 use crate::error::{CliError, CliResult, EXIT_DENIED, EXIT_FAILURE, EXIT_OK};
-use crate::{export, maintenance, output, parse, secret_input};
+use crate::{export, maintenance, output, parse, sandbox, secret_input};
 
 /// The expiry of a token created without an expiry flag: the desktop app's default duration.
 const DEFAULT_EXPIRY_DAYS: u32 = 30;
@@ -67,6 +67,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Backup(args) => return maintenance::backup(cli.db.clone(), args, json),
         Command::Restore(args) => return maintenance::restore(cli.db.clone(), args, json),
         Command::Check => return maintenance::check(cli.db.clone(), json),
+        Command::Sandbox(args) => return sandbox::run(cli.db.clone(), args, json),
         _ => {}
     }
     let mut registry = open_registry(cli.db.clone())?;
@@ -109,9 +110,11 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
             }
             Ok(Outcome::Done)
         }
-        Command::Catalog | Command::Backup(_) | Command::Restore(_) | Command::Check => {
-            Ok(Outcome::Done)
-        }
+        Command::Catalog
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Check
+        | Command::Sandbox(_) => Ok(Outcome::Done),
     }
 }
 

@@ -12,6 +12,7 @@ mod export;
 mod maintenance;
 mod output;
 mod parse;
+mod sandbox;
 mod secret_input;
 
 use std::process::ExitCode;
