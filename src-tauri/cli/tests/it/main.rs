@@ -10,5 +10,6 @@ mod fail_closed;
 mod lifecycle;
 mod linking;
 mod roll_and_duplicate;
+mod sandbox;
 mod support;
 mod validation;
