@@ -14,7 +14,9 @@ import re
 import sys
 
 FRAGMENT = 16
-SECRET = re.compile(r"^clp_[0-9A-Za-z]{49}$")
+# clp_ + 43 random + 6 checksum characters; since environments, clp_test_ or clp_live_ first.
+SECRET = re.compile(r"^clp_(?:(?:test|live)_)?([0-9A-Za-z]{43})[0-9A-Za-z]{6}$")
+WEBHOOK_KEY = re.compile(r"^nowallet_(?:sk|uk)_([0-9A-Za-z+/]{43}=)$")
 RUN = re.compile(rb"[0-9A-Za-z]{%d,}" % FRAGMENT)
 
 
@@ -26,14 +28,22 @@ def main(argv):
     secrets = set()
     if os.path.exists(ledger):
         with open(ledger, encoding="ascii", errors="replace") as handle:
-            secrets = {line.strip() for line in handle if SECRET.match(line.strip())}
+            lines = [line.strip() for line in handle]
+        secrets = {line for line in lines if SECRET.match(line)}
+        keys = {line for line in lines if WEBHOOK_KEY.match(line)}
+    else:
+        keys = set()
     if not secrets:
         print("leak scan: the ledger holds no secret, so the scan would prove nothing", file=sys.stderr)
         return 1
     fragments = set()
     for secret in secrets:
-        random_part = secret[4:47].encode()
+        random_part = SECRET.match(secret).group(1).encode()
         fragments.update(random_part[i : i + FRAGMENT] for i in range(len(random_part) - FRAGMENT + 1))
+    for key in keys:
+        for run in RUN.finditer(WEBHOOK_KEY.match(key).group(1).encode()):
+            text = run.group()
+            fragments.update(text[i : i + FRAGMENT] for i in range(len(text) - FRAGMENT + 1))
 
     files = searched_bytes = 0
     leaks = []
@@ -55,7 +65,7 @@ def main(argv):
                     leaks.append(path)
                     break
     print(
-        f"leak scan: {len(secrets)} secrets generated, {files} files searched "
+        f"leak scan: {len(secrets)} secrets and {len(keys)} webhook keys generated, {files} files searched "
         f"({searched_bytes / 1e6:.1f} MB: databases, WAL, settings, logs, test output), {len(leaks)} leaked"
     )
     for path in leaks:
