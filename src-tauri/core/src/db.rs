@@ -135,6 +135,9 @@ fn set_pragmas(connection: &Connection, display: &str) -> Result<()> {
     connection.pragma_update(None, "cache_size", -65_536)?;
     // The list builds a few statement texts per filter and sort: room for all of them.
     connection.set_prepared_statement_cache_capacity(128);
+    // Plans that do not depend on bound values: otherwise SQLite compiles a cached statement again
+    // whenever a partial index could apply to the new values, which a check pays on every call.
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
@@ -327,5 +330,28 @@ pub(crate) fn bad_database(display: &str, error: rusqlite::Error) -> Error {
     Error::BadDatabase {
         path: display.into(),
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::config::DbConfig;
+
+    #[test]
+    fn every_connection_plans_independently_of_bound_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("tokens.db");
+        drop(super::open(&path).expect("open"));
+        for connection in [
+            super::open(&path).expect("open"),
+            super::open_existing(&path).expect("open existing"),
+        ] {
+            assert!(
+                connection
+                    .db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
+                    .expect("read the setting"),
+                "a cached statement is not compiled again for new values"
+            );
+        }
     }
 }

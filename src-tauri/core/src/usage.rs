@@ -12,8 +12,9 @@
 //!   when a caller asks) waits until everything queued is on disk. A crash (power loss, SIGKILL)
 //!   can lose the records of the last batch window; a clean stop loses nothing.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,9 @@ pub fn write(connection: &Connection, events: &[UsageEvent]) -> Result<()> {
         "UPDATE tokens SET last_used_at = ?2
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
     )?;
+    // A batch holds many checks of the same few tokens: one update per token, with its newest
+    // allowed use, rather than one per check.
+    let mut newest: HashMap<&str, i64> = HashMap::new();
     for event in events {
         insert.execute(params![
             event.token_id,
@@ -97,23 +101,48 @@ pub fn write(connection: &Connection, events: &[UsageEvent]) -> Result<()> {
             event.detail()
         ])?;
         if let (Some(token_id), None) = (&event.token_id, event.reason) {
-            last_used.execute(params![token_id, event.at])?;
+            let at = newest.entry(token_id.as_str()).or_insert(event.at);
+            *at = (*at).max(event.at);
         }
+    }
+    for (token_id, at) in newest {
+        last_used.execute(params![token_id, at])?;
     }
     Ok(())
 }
 
-enum Command {
-    Record(UsageEvent),
-    /// Commit everything queued before this, then answer.
-    Flush(mpsc::Sender<Result<()>>),
+/// What the callers hand the writer thread: the records of the next batch, the flushes waiting
+/// for it, and whether the writer must stop.
+#[derive(Default)]
+struct Queue {
+    pending: Vec<UsageEvent>,
+    flushes: Vec<mpsc::Sender<Result<()>>>,
+    closed: bool,
+}
+
+/// The queue and its two signals. A record wakes the writer only when it starts a batch (the
+/// queue was empty): waking it for each record would cost a thread switch per check, many times
+/// the check itself when the cores are busy.
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Something for the writer: a first record, a flush, or the stop.
+    work: Condvar,
+    /// Room in a full queue, for the callers waiting on it.
+    room: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A writer thread that records checks in batches (see the module's documentation). Dropping it
 /// commits what is queued and stops the thread; [`UsageWriter::close`] does the same and says
 /// whether the last commit succeeded.
 pub struct UsageWriter {
-    sender: Option<SyncSender<Command>>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<Result<()>>>,
 }
 
@@ -121,29 +150,53 @@ impl UsageWriter {
     /// Starts a writer on the database at `path`, which must already be open and migrated.
     pub fn start(path: &Path) -> Result<UsageWriter> {
         let connection = crate::db::open_existing(path)?;
-        let (sender, receiver) = mpsc::sync_channel(QUEUE_CAPACITY);
+        let shared = Arc::new(Shared::default());
+        let for_thread = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("usage-writer".into())
-            .spawn(move || run(connection, &receiver))
+            .spawn(move || run(connection, &for_thread))
             .map_err(|source| Error::Io {
                 context: "cannot start the usage writer".into(),
                 source,
             })?;
         Ok(UsageWriter {
-            sender: Some(sender),
+            shared,
             thread: Some(thread),
         })
     }
 
     /// Queues a check; it is on disk after the next commit (at most [`BATCH_WINDOW`] later).
+    /// Waits while [`QUEUE_CAPACITY`] records are already queued.
     pub fn record(&self, event: UsageEvent) -> Result<()> {
-        self.send(Command::Record(event))
+        let mut queue = self.shared.lock();
+        while queue.pending.len() >= QUEUE_CAPACITY && !queue.closed {
+            queue = self
+                .shared
+                .room
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if queue.closed {
+            return Err(stopped());
+        }
+        queue.pending.push(event);
+        if queue.pending.len() == 1 {
+            self.shared.work.notify_one();
+        }
+        Ok(())
     }
 
     /// Waits until every check queued so far is on disk.
     pub fn flush(&self) -> Result<()> {
         let (answer, done) = mpsc::channel();
-        self.send(Command::Flush(answer))?;
+        {
+            let mut queue = self.shared.lock();
+            if queue.closed {
+                return Err(stopped());
+            }
+            queue.flushes.push(answer);
+            self.shared.work.notify_one();
+        }
         done.recv().map_err(|_| stopped())?
     }
 
@@ -152,17 +205,13 @@ impl UsageWriter {
         self.stop()
     }
 
-    fn send(&self, command: Command) -> Result<()> {
-        self.sender
-            .as_ref()
-            .ok_or_else(stopped)?
-            .send(command)
-            .map_err(|_| stopped())
-    }
-
     fn stop(&mut self) -> Result<()> {
-        // Closing the channel tells the thread to commit what is left and end.
-        self.sender.take();
+        {
+            let mut queue = self.shared.lock();
+            queue.closed = true;
+            self.shared.work.notify_one();
+            self.shared.room.notify_all();
+        }
         match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| stopped())?,
             None => Ok(()),
@@ -184,60 +233,61 @@ fn stopped() -> Error {
     }
 }
 
-/// The writer thread: wait for a first command, gather what arrives within the batch window,
-/// commit, answer the flushes. Returns the outcome of the last commit when the channel closes.
-fn run(mut connection: Connection, receiver: &Receiver<Command>) -> Result<()> {
-    let mut pending: Vec<UsageEvent> = Vec::new();
-    let mut waiting: Vec<mpsc::Sender<Result<()>>> = Vec::new();
-    let mut open = true;
-    while open || !pending.is_empty() {
-        if pending.is_empty() && waiting.is_empty() {
-            match receiver.recv() {
-                Ok(command) => take(command, &mut pending, &mut waiting),
-                Err(_) => break,
+/// The writer thread: wait for a first record (or a flush), let the batch gather until its window
+/// closes (a flush or the stop closes it at once), commit, answer the flushes. Returns the outcome
+/// of the last commit once stopped with nothing left.
+fn run(mut connection: Connection, shared: &Shared) -> Result<()> {
+    loop {
+        let (batch, flushes, closing) = {
+            let mut queue = shared.lock();
+            while queue.pending.is_empty() && queue.flushes.is_empty() && !queue.closed {
+                queue = shared
+                    .work
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
-        }
-        let deadline = Instant::now() + BATCH_WINDOW;
-        // A flush commits at once; otherwise the batch gathers until its window closes.
-        while open && waiting.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match receiver.recv_timeout(left) {
-                Ok(command) => take(command, &mut pending, &mut waiting),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => open = false,
+            let deadline = Instant::now() + BATCH_WINDOW;
+            while queue.flushes.is_empty() && !queue.closed {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                queue = shared
+                    .work
+                    .wait_timeout(queue, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
             }
-        }
-        // Whatever else is already queued joins this batch.
-        while let Ok(command) = receiver.try_recv() {
-            take(command, &mut pending, &mut waiting);
-        }
-        let committed = commit(&mut connection, &pending);
-        if committed.is_ok() {
-            pending.clear();
-        }
-        for flush in waiting.drain(..) {
+            shared.room.notify_all();
+            (
+                std::mem::take(&mut queue.pending),
+                std::mem::take(&mut queue.flushes),
+                queue.closed,
+            )
+        };
+        let committed = commit(&mut connection, &batch);
+        for flush in flushes {
             let _ = flush.send(committed.as_ref().map(|_| ()).map_err(clone_error));
         }
-        if let Err(error) = committed {
-            if !open {
-                return Err(error);
+        match committed {
+            Ok(()) if closing => {
+                // A record cannot arrive once closed; a last flush may have.
+                if shared.lock().flushes.is_empty() {
+                    return Ok(());
+                }
             }
-            // Kept for the next attempt (the database stayed locked past the busy timeout, the
-            // disk is full): nothing acknowledged by a flush is dropped.
-            std::thread::sleep(BATCH_WINDOW);
+            Ok(()) => {}
+            Err(error) if closing => return Err(error),
+            Err(_) => {
+                // Kept for the next attempt (the database stayed locked past the busy timeout,
+                // the disk is full): nothing acknowledged by a flush is dropped.
+                let mut queue = shared.lock();
+                let newer = std::mem::replace(&mut queue.pending, batch);
+                queue.pending.extend(newer);
+                drop(queue);
+                std::thread::sleep(BATCH_WINDOW);
+            }
         }
-    }
-    Ok(())
-}
-
-fn take(
-    command: Command,
-    pending: &mut Vec<UsageEvent>,
-    waiting: &mut Vec<mpsc::Sender<Result<()>>>,
-) {
-    match command {
-        Command::Record(event) => pending.push(event),
-        Command::Flush(answer) => waiting.push(answer),
     }
 }
 
