@@ -147,7 +147,8 @@ pub struct Payments {
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_signature: HashMap<String, Payment>,
+    /// Boxed: a payment is large, and the map moves its values when it grows.
+    by_signature: HashMap<String, Box<Payment>>,
     oldest_first: VecDeque<String>,
 }
 
@@ -174,14 +175,14 @@ impl Payments {
         inner.oldest_first.push_back(payment.signature.clone());
         inner
             .by_signature
-            .insert(payment.signature.clone(), payment);
+            .insert(payment.signature.clone(), Box::new(payment));
     }
 
     /// The payment with this signature, if the token with digest `owner` created it.
     pub fn get(&self, signature: &str, owner: &[u8; 32]) -> Result<Payment, PaymentError> {
         let inner = self.lock();
         match inner.by_signature.get(signature) {
-            Some(payment) if owned_by(payment, owner) => Ok(payment.clone()),
+            Some(payment) if owned_by(payment, owner) => Ok(Payment::clone(payment)),
             _ => Err(PaymentError::NotFound),
         }
     }
@@ -189,7 +190,10 @@ impl Payments {
     /// The payment with this signature, whoever created it (the checkout page and the webhook
     /// sender, which hold its signature).
     pub fn get_any(&self, signature: &str) -> Option<Payment> {
-        self.lock().by_signature.get(signature).cloned()
+        self.lock()
+            .by_signature
+            .get(signature)
+            .map(|payment| Payment::clone(payment))
     }
 
     /// Cancels a payment that is still `INITIATED`.
@@ -207,7 +211,7 @@ impl Payments {
         match payment.status(now) {
             PaymentStatus::Initiated => {
                 payment.cancelled = true;
-                Ok(payment.clone())
+                Ok(Payment::clone(payment))
             }
             settled => Err(PaymentError::Settled(settled)),
         }
@@ -234,7 +238,7 @@ impl Payments {
         }
         payment.outcome = Some(outcome);
         payment.settles_at = Some(settles_at);
-        Ok(payment.clone())
+        Ok(Payment::clone(payment))
     }
 
     /// How many payments are kept.

@@ -9,13 +9,14 @@ mod payment;
 
 use std::sync::Arc;
 
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, Method, StatusCode, Uri};
-use axum::middleware::{self, Next};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower::limit::ConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -35,11 +36,6 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/checkout/{signature}/{choice}", post(checkout::choose))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            refuse_declared_oversize,
-        ))
         // Requests past the limit wait for a slot; none is refused for being one too many.
         .layer(ConcurrencyLimitLayer::new(limits.max_in_flight))
         .layer(TimeoutLayer::with_status_code(
@@ -70,42 +66,26 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-/// Answers 413 at once to a request that declares a body over the limit, rather than waiting
-/// for a body it will not read (a body sent without a length is cut at the limit as it comes).
-async fn refuse_declared_oversize(
-    State(state): State<Arc<SandboxState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let limit = state.config.limits.body_bytes;
-    let declared = request
-        .headers()
+/// Reads a request body of at most `limit` bytes: 413 at once when its declared length is
+/// larger (rather than waiting for a body that will not be read), and as soon as a body sent
+/// without a length passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        let entry = LogEntry::request(request.method().as_str(), request.uri().path(), 0);
-        return refuse(&state, entry, too_large(limit));
+        return Err(too_large(limit));
     }
-    next.run(request).await
-}
-
-/// The body, or the error to answer when it could not be read (413 past the limit).
-fn body_or_error(
-    body: Result<bytes::Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<bytes::Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large(limit)
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unreadable_body",
-                format!("the body could not be read: {rejection}"),
-            )
-        }
-    })
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large(limit)),
+        Err(error) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unreadable_body",
+            format!("the body could not be read: {error}"),
+        )),
+    }
 }
 
 const PATHS: &str = "POST /init/payment, POST /check/status/payment, POST /destroy/signature, GET /operators/data?country=CI";

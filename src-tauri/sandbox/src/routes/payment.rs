@@ -11,21 +11,20 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bytes::Bytes;
 use chrono::Utc;
 use clapay_core::{AuthorizeRequest, Catalog, Decision, Environment, Method};
-use serde_json::json;
+use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{answer, body_or_error, refuse};
+use super::{answer, read_body, refuse};
 use crate::error::{is_token_level, ApiError};
 use crate::log::{mask_phone, LogEntry, Verdict};
-use crate::payments::{outcome_of_amount, Payment, PaymentError, Tunnel};
+use crate::payments::{outcome_of_amount, Payment, PaymentError, PaymentStatus, Tunnel};
 use crate::request::{self, InitPayment};
 use crate::state::SandboxState;
 use crate::webhook::{CallbackError, CallbackUrl};
@@ -43,13 +42,14 @@ struct Checks {
 pub(super) async fn init(
     State(state): State<Arc<SandboxState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let mut entry = LogEntry::request("POST", "/init/payment", 0);
     let Some(secret) = request::bearer(&headers) else {
         return refuse(&state, entry, ApiError::missing_token());
     };
-    let parsed = body_or_error(body, state.config.limits.body_bytes)
+    let parsed = read_body(&headers, body, state.config.limits.body_bytes)
+        .await
         .and_then(|body| request::init_payment(&body));
     let payment = match parsed {
         Ok(payment) => payment,
@@ -80,7 +80,7 @@ pub(super) async fn init(
     let owner = clapay_core::secret::parse(secret.trim())
         .map(|parsed| parsed.digest())
         .unwrap_or_default();
-    let checks = match check(&state, secret, &payment).await {
+    let checks = match check(&state, secret, &payment) {
         Ok(checks) => checks,
         Err(error) => return refuse(&state, entry, error),
     };
@@ -106,63 +106,53 @@ pub(super) async fn init(
     answer(&state, entry, response)
 }
 
-/// Checks every operator of the request on the blocking pool (SQLite reads).
-async fn check(
-    state: &Arc<SandboxState>,
+/// Checks every operator of the request.
+///
+/// Called on the async worker itself rather than on the blocking pool: a check is a few reads of
+/// pages in memory in one WAL read transaction, which never waits for the writer, and a hand-off
+/// to another thread per request cost more than the check. The records go to the usage writer's
+/// queue; its thread does the writing.
+fn check(
+    state: &SandboxState,
     secret: Zeroizing<String>,
     payment: &InitPayment,
 ) -> Result<Checks, ApiError> {
-    let checker = Arc::clone(&state.checker);
-    let environment = (!state.config.allow_live).then_some(Environment::Sandbox);
-    let country = payment.country_code.clone();
-    let operators = payment.operators_code.clone();
-    let method = payment.method.clone();
-    let phone = payment.customer_phone.clone();
-    let decided = tokio::task::spawn_blocking(move || {
-        let now = Utc::now();
-        let mut checks = Checks {
-            authorized: Vec::new(),
-            first_denial: None,
-            token_name: None,
-        };
-        let mut request = AuthorizeRequest {
-            secret,
-            country,
-            operator: String::new(),
-            method,
-            phone,
-            environment,
-        };
-        for operator in operators {
-            request.operator.clone_from(&operator);
-            let decision = checker.authorize(&request, now)?;
-            if checks.token_name.is_none() {
-                checks.token_name = decision.token.as_ref().map(|token| token.name.clone());
-            }
-            if decision.allowed {
-                checks.authorized.push(operator);
-                continue;
-            }
-            let token_level = decision.reason.is_some_and(is_token_level);
-            if checks.first_denial.is_none() {
-                checks.first_denial = Some(decision);
-            }
-            if token_level {
-                break;
-            }
+    let now = Utc::now();
+    let mut checks = Checks {
+        authorized: Vec::new(),
+        first_denial: None,
+        token_name: None,
+    };
+    let mut request = AuthorizeRequest {
+        secret,
+        country: payment.country_code.clone(),
+        operator: String::new(),
+        method: payment.method.clone(),
+        phone: payment.customer_phone.clone(),
+        environment: (!state.config.allow_live).then_some(Environment::Sandbox),
+    };
+    for operator in &payment.operators_code {
+        request.operator.clone_from(operator);
+        let decision = state
+            .checker
+            .authorize(&request, now)
+            .map_err(|error| ApiError::internal(&error))?;
+        if checks.token_name.is_none() {
+            checks.token_name = decision.token.as_ref().map(|token| token.name.clone());
         }
-        Ok::<Checks, clapay_core::Error>(checks)
-    })
-    .await;
-    match decided {
-        Ok(Ok(checks)) => Ok(checks),
-        Ok(Err(error)) => Err(ApiError::internal(&error)),
-        Err(_) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "the check stopped unexpectedly",
-        )),
+        if decision.allowed {
+            checks.authorized.push(operator.clone());
+            continue;
+        }
+        let token_level = decision.reason.is_some_and(is_token_level);
+        if checks.first_denial.is_none() {
+            checks.first_denial = Some(decision);
+        }
+        if token_level {
+            break;
+        }
     }
+    Ok(checks)
 }
 
 /// Keeps the payment, starts its webhook if it has a callback, and answers in ClaPay's shape.
@@ -205,21 +195,38 @@ fn create_payment(
     if let (true, Some(callback)) = (api, &callback) {
         state.spawn_webhook(signature.clone(), &callback.text);
     }
-    let body = json!({
-        "transaction_id": request.transaction_id,
-        "signature": signature,
-        "status_payment": "INITIATED",
-        "amount": request.amount,
-        "country": request.country_code,
-        "currency": currency,
-        "method": request.method,
-        "tunnel": request.tunnel,
-        "available_operator": available,
-        "authorized_operator": authorized,
-        "payment_url": payment_url,
-        "simulated": true,
-    });
+    let body = InitAnswer {
+        transaction_id: &request.transaction_id,
+        signature: &signature,
+        status_payment: PaymentStatus::Initiated,
+        amount: request.amount,
+        country: &request.country_code,
+        currency: &currency,
+        method: &request.method,
+        tunnel: request.tunnel,
+        available_operator: &available,
+        authorized_operator: &authorized,
+        payment_url: payment_url.as_deref(),
+        simulated: true,
+    };
     (StatusCode::OK, Json(body)).into_response()
+}
+
+/// ClaPay's answer to an initiated payment.
+#[derive(Serialize)]
+struct InitAnswer<'a> {
+    transaction_id: &'a str,
+    signature: &'a str,
+    status_payment: PaymentStatus,
+    amount: u64,
+    country: &'a str,
+    currency: &'a str,
+    method: &'a str,
+    tunnel: Tunnel,
+    available_operator: &'a [String],
+    authorized_operator: &'a [String],
+    payment_url: Option<&'a str>,
+    simulated: bool,
 }
 
 /// The gateway's base URL, for links back to it.
@@ -241,13 +248,13 @@ fn available_operators(catalog: &Catalog, country: &str, method: &str) -> Vec<St
 }
 
 /// The payment a status or destroy request names, if its token created it.
-fn owned_payment_request(
+async fn owned_payment_request(
     state: &SandboxState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<(String, [u8; 32]), ApiError> {
     let secret = request::bearer(headers).ok_or_else(ApiError::missing_token)?;
-    let body = body_or_error(body, state.config.limits.body_bytes)?;
+    let body = read_body(headers, body, state.config.limits.body_bytes).await?;
     let signature = request::signature(&body)?;
     let digest = clapay_core::secret::parse(secret.trim())
         .map(|parsed| parsed.digest())
@@ -290,10 +297,10 @@ fn payment_error(error: PaymentError, signature: &str) -> ApiError {
 pub(super) async fn status(
     State(state): State<Arc<SandboxState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let entry = LogEntry::request("POST", "/check/status/payment", 0);
-    let (signature, owner) = match owned_payment_request(&state, &headers, body) {
+    let (signature, owner) = match owned_payment_request(&state, &headers, body).await {
         Ok(found) => found,
         Err(error) => return refuse(&state, entry, error),
     };
@@ -309,10 +316,10 @@ pub(super) async fn status(
 pub(super) async fn destroy(
     State(state): State<Arc<SandboxState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let entry = LogEntry::request("POST", "/destroy/signature", 0);
-    let (signature, owner) = match owned_payment_request(&state, &headers, body) {
+    let (signature, owner) = match owned_payment_request(&state, &headers, body).await {
         Ok(found) => found,
         Err(error) => return refuse(&state, entry, error),
     };
