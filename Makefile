@@ -14,8 +14,8 @@ WINDOWS_TARGET := x86_64-pc-windows-gnu
 run: setup
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
 	  echo "No display: starting the app under Xvfb (screenshot it with 'import -window root')"; \
-	  xvfb-run -a -s "-screen 0 1280x800x24" cargo run --release --bin clapay-tokens; \
-	else cargo run --release --bin clapay-tokens; fi
+	  xvfb-run -a -s "-screen 0 1280x800x24" cargo run --release --locked --bin clapay-tokens; \
+	else cargo run --release --locked --bin clapay-tokens; fi
 
 setup:
 	@scripts/setup.sh

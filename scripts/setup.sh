@@ -12,6 +12,9 @@ case "$mode" in
   *) echo "setup: unknown option '$mode' (expected nothing or --test)" >&2; exit 2 ;;
 esac
 
+# The exact tauri-driver the end-to-end tests run against (a newer one may speak differently to
+# WebKitWebDriver). Change it here only.
+TAURI_DRIVER_VERSION=2.1.0
 # The Windows target the lint checks the workspace for (`make lint-windows`). The GNU one, because
 # its C compiler (mingw-w64, for the C of ring and SQLite) is a Debian package; MSVC's is not.
 WINDOWS_TARGET=x86_64-pc-windows-gnu
@@ -63,8 +66,9 @@ if [[ "$mode" == --test ]]; then
     fi
   fi
 
-  if ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-driver" ]]; then
-    echo "setup: installing tauri-driver (about a minute)" >&2
-    cargo install tauri-driver --locked --version '^2' --quiet
+  # `cargo install --list` names what is installed, so an installed driver costs no registry look-up.
+  if ! cargo install --list | grep -qx "tauri-driver v$TAURI_DRIVER_VERSION:"; then
+    echo "setup: installing tauri-driver $TAURI_DRIVER_VERSION (about a minute)" >&2
+    cargo install tauri-driver --locked --version "=$TAURI_DRIVER_VERSION" --quiet
   fi
 fi

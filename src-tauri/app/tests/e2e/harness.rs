@@ -260,7 +260,7 @@ impl App {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         let child = command.spawn().map_err(|error| {
-            format!("cannot run tauri-driver ({error}); install it with cargo install tauri-driver --locked --version '^2'")
+            format!("cannot run tauri-driver ({error}); scripts/setup.sh --test installs it")
         })?;
         self.tauri_driver = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
