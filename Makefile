@@ -2,14 +2,19 @@
 #   make run    installs what is missing, builds and starts the desktop app
 #   make test   installs what is missing and runs every gate: format, lints (Linux and Windows),
 #               docs, all tests (unit, integration, CLI, end to end through the real window under Xvfb)
+# And for releases:
+#   make package  the .deb and .rpm packages and their SHA256SUMS, in target/packages
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 # The Windows target of the lint (scripts/setup.sh --test installs it and its C compiler).
 WINDOWS_TARGET := x86_64-pc-windows-gnu
+# Where `make package` leaves the packages and SHA256SUMS (the Tauri bundler writes them under
+# target/release/bundle first).
+PACKAGES := target/packages
 
 .PHONY: run test setup setup-test check-fmt lint lint-windows doc ui-check core-deps test-all cli \
-	screenshots
+	screenshots package
 
 run: setup
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
@@ -72,6 +77,21 @@ test-all:
 
 test: setup-test check-fmt core-deps lint lint-windows doc ui-check test-all
 	@echo "make test: all gates passed"
+
+# The release app and the CLI, bundled by the Tauri CLI pinned in package-lock.json into a .deb and
+# an .rpm (AppImage, MSI, NSIS and DMG come from .github/workflows/release.yml). The arguments
+# after `--` reach cargo through `tauri build`, which adds `--bins` and the production feature: the
+# app and the CLI in one build, without the start benchmark's bare window. The packages take
+# /usr/bin/clapay-tokens-cli from target/release (tauri.conf.json, bundle.linux), which that build
+# leaves there before the bundler runs.
+package:
+	@scripts/setup.sh --package
+	npm ci --no-audit --no-fund
+	rm -rf target/release/bundle/deb target/release/bundle/rpm "$(PACKAGES)"
+	node_modules/.bin/tauri build --ci --bundles deb,rpm -- --workspace --exclude clapay-tokens-bare --locked
+	mkdir -p "$(PACKAGES)"
+	cp target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm "$(PACKAGES)/"
+	cd "$(PACKAGES)" && sha256sum -- *.deb *.rpm > SHA256SUMS && cat SHA256SUMS
 
 cli:
 	cargo build --release --locked -p clapay-tokens-cli

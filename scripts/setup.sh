@@ -4,12 +4,13 @@
 #   scripts/setup.sh            packages to build and run the app
 #   scripts/setup.sh --test     also what the tests need (Xvfb, WebKitWebDriver, tauri-driver, xclip,
 #                               the Windows target of the lint...)
+#   scripts/setup.sh --package  also what `make package` needs (npm, for the pinned Tauri CLI)
 set -euo pipefail
 
 mode=${1:-}
 case "$mode" in
-  "" | --test) ;;
-  *) echo "setup: unknown option '$mode' (expected nothing or --test)" >&2; exit 2 ;;
+  "" | --test | --package) ;;
+  *) echo "setup: unknown option '$mode' (expected nothing, --test or --package)" >&2; exit 2 ;;
 esac
 
 # The exact tauri-driver the end-to-end tests run against (a newer one may speak differently to
@@ -29,6 +30,12 @@ if [[ "$mode" == --test ]]; then
     gcc-mingw-w64-x86-64)
   # Node runs the UI checks (make ui-check) and the UI bundler's tests; any recent version will do.
   command -v node >/dev/null || packages+=(nodejs)
+fi
+if [[ "$mode" == --package ]]; then
+  # npm installs the Tauri CLI pinned in package-lock.json. Debian's nodejs comes without npm;
+  # other Node builds (NodeSource's) carry their own, which is then used as it is.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()
