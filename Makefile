@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make run    installs what is missing, builds and starts the desktop app
 #   make test   installs what is missing and runs every gate: format, lints (Linux and Windows),
-#               docs, all tests (unit, integration, CLI, end to end through the real window under Xvfb)
+#               docs, all tests (unit, integration, CLI, end to end through the real window under
+#               Xvfb), and the install test of the packages when `make package` has built them
 # And for releases:
 #   make package  the .deb and .rpm packages and their SHA256SUMS, in target/packages
 SHELL := /bin/bash
@@ -14,7 +15,7 @@ WINDOWS_TARGET := x86_64-pc-windows-gnu
 PACKAGES := target/packages
 
 .PHONY: run test setup setup-test check-fmt lint lint-windows doc ui-check core-deps test-all cli \
-	screenshots package
+	screenshots package package-test package-test-if-built
 
 run: setup
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
@@ -75,7 +76,13 @@ test-all:
 	cat "$$run/figures.txt" 2>/dev/null || true; \
 	rm -rf "$$run"; exit $$status
 
-test: setup-test check-fmt core-deps lint lint-windows doc ui-check test-all
+# The install test needs the packages, a release build `make test` does not make: it runs when
+# `make package` has left them (CI builds them first), and says so when it does not.
+package-test-if-built:
+	@if compgen -G '$(PACKAGES)/*.deb' >/dev/null; then scripts/package-test.sh; \
+	else echo "package-test: no package in $(PACKAGES) (make package builds them): install test not run"; fi
+
+test: setup-test check-fmt core-deps lint lint-windows doc ui-check test-all package-test-if-built
 	@echo "make test: all gates passed"
 
 # The release app and the CLI, bundled by the Tauri CLI pinned in package-lock.json into a .deb and
@@ -92,6 +99,10 @@ package:
 	mkdir -p "$(PACKAGES)"
 	cp target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm "$(PACKAGES)/"
 	cd "$(PACKAGES)" && sha256sum -- *.deb *.rpm > SHA256SUMS && cat SHA256SUMS
+
+# Installs the .deb on this machine (root or sudo), tests it, and removes it again.
+package-test:
+	scripts/package-test.sh
 
 cli:
 	cargo build --release --locked -p clapay-tokens-cli

@@ -3,7 +3,7 @@
 # nothing that is already there. Safe to run again. Needs root (or sudo) only when something is missing.
 #   scripts/setup.sh            packages to build and run the app
 #   scripts/setup.sh --test     also what the tests need (Xvfb, WebKitWebDriver, tauri-driver, xclip,
-#                               the Windows target of the lint...)
+#                               the Windows target of the lint, rpm...)
 #   scripts/setup.sh --package  also what `make package` needs (npm, for the pinned Tauri CLI)
 set -euo pipefail
 
@@ -25,9 +25,10 @@ if [[ "$mode" == --test ]]; then
   # xvfb/xauth: a display for the real window; webkit2gtk-driver: WebKitWebDriver behind tauri-driver;
   # xclip/x11-utils: read the clipboard and list windows from the end-to-end tests; dbus: the session
   # bus the single-instance plugin uses; imagemagick: screenshots; sqlite3: inspecting databases;
-  # gcc-mingw-w64-x86-64: the C compiler of the Windows lint.
+  # gcc-mingw-w64-x86-64: the C compiler of the Windows lint; rpm, desktop-file-utils: the package
+  # test reads the .rpm and validates the .desktop entry.
   packages+=(xvfb xauth webkit2gtk-driver xclip x11-utils dbus dbus-x11 imagemagick sqlite3
-    gcc-mingw-w64-x86-64)
+    gcc-mingw-w64-x86-64 rpm desktop-file-utils)
   # Node runs the UI checks (make ui-check) and the UI bundler's tests; any recent version will do.
   command -v node >/dev/null || packages+=(nodejs)
 fi
