@@ -1,6 +1,5 @@
 // The only module that talks to the Rust side. One function per command of docs/ipc.md;
 // every failure is rejected as { kind, message, field }.
-import { takeSent } from './sent.js';
 
 function normaliseError(raw) {
   if (raw && typeof raw === 'object' && typeof raw.kind === 'string') {
@@ -26,16 +25,8 @@ async function call(command, args) {
   }
 }
 
-// A failure of a call index.html sent, shaped as call() shapes its own.
-const shaped = (answer) => answer.catch((raw) => { throw normaliseError(raw); });
-
-function startCall(command) {
-  const answer = takeSent(command);
-  return answer ? shaped(answer) : call(command);
-}
-
-export const appInfo = () => startCall('app_info');
-export const getCatalog = () => startCall('get_catalog');
+export const appInfo = () => call('app_info');
+export const getCatalog = () => call('get_catalog');
 export const importCatalog = ({ json }) => call('import_catalog', { json });
 // A page of the list asked for ahead (by main.js with the other start calls, by the list view
 // before it builds itself); the list view's next request takes this answer when it asks for the
@@ -44,9 +35,7 @@ let earlyListPage = null;
 export function prefetchListTokens({ query }) {
   const key = JSON.stringify(query);
   if (earlyListPage && earlyListPage.key === key) return;
-  const sent = takeSent('list');
-  const answer = sent && sent.key === key ? shaped(sent.answer) : call('list_tokens', { query });
-  earlyListPage = { key, answer };
+  earlyListPage = { key, answer: call('list_tokens', { query }) };
   // A failure is reported to the list view when it takes the answer, not here.
   earlyListPage.answer.catch(() => {});
 }
@@ -71,7 +60,7 @@ export const setNumberEnabled = ({ id, number, enabled }) =>
   call('set_number_enabled', { id, number, enabled });
 export const removeNumber = ({ id, number }) => call('remove_number', { id, number });
 export const authorize = ({ request }) => call('authorize', { request });
-export const getSettings = () => startCall('get_settings');
+export const getSettings = () => call('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });
 export const uiReady = ({ millis, phases = null }) => call('ui_ready', { millis, phases });
 export const integrityCheck = () => call('integrity_check');

@@ -35,7 +35,7 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         .ctx("read the token");
 
     the_text_uses_the_shipped_faces(&app).await;
-    the_page_is_the_bundle_and_took_the_start_calls_sent_early(&app).await;
+    the_page_is_ui_as_it_is_and_loads_the_other_screens_after_the_list(&app).await;
     let row = flows::row_of(&app, SHOP.name).await;
     assert_eq!(
         flows::cell(&row, "cell-hint").await,
@@ -193,29 +193,21 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
     }
 }
 
-/// The build bundles ui/'s modules (src-tauri/bundle): the page loads one script and no module
-/// preload, and the other screens' scripts (`bundle-*.js`, imported by it) were fetched once the
-/// list was painted, not before (the bundle marks each fetch `fetch <file>`, and ready.js the paint
-/// `list-painted`). index.html's inline script sent the start calls and the first page before that
-/// script loaded, and fetched the faces; api.js took every answer and fonts.js every face (an entry
-/// is emptied when taken); the worker it started loaded ICU's data (`intl`). If the CSP refused the
-/// inline script, `sent` is null, and if it refused the worker, `intl` is missing: the page still
-/// works, a little later, and this fails.
-async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
+/// The page is ui/ as it is: main.js is its one script, the first screen's modules are preloaded,
+/// and the modules of the other screens were imported once the list was painted, not before
+/// (lazy.js marks each import `lazy-import`, ready.js the paint `list-painted`). No start call is
+/// handed over through a global: main.js sends them itself.
+async fn the_page_is_ui_as_it_is_and_loads_the_other_screens_after_the_list(app: &App) {
     let page = app
         .driver()
         .execute(
-            "const sent = window.__clapayStart;
-             const painted = performance.getEntriesByName('list-painted')[0];
-             const later = performance.getEntriesByType('mark').filter((e) => e.name.startsWith('fetch '));
+            "const painted = performance.getEntriesByName('list-painted')[0];
              return {
-               scripts: [...document.scripts].filter((s) => s.src).map((s) => s.src.split('/').pop()),
-               preloads: document.querySelectorAll('link[rel=modulepreload]').length,
-               sent: sent ? Object.fromEntries(Object.entries(sent).map(([k, v]) => [k,
-                 k === 'fonts' ? (Object.values(v).every((bytes) => bytes === null) ? 'taken' : 'left')
-                 : v === null ? 'taken' : typeof v === 'string' ? v : 'left'])) : null,
+               scripts: [...document.scripts].map((s) => s.getAttribute('src')),
+               preloads: [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.getAttribute('href')),
                painted: painted ? painted.startTime : null,
-               later: later.map((e) => ({ file: e.name.slice('fetch '.length), start: e.startTime })),
+               imports: performance.getEntriesByName('lazy-import').map((e) => e.startTime),
+               globals: Object.keys(window).filter((key) => key.startsWith('__clapay')),
              };",
             Vec::new(),
         )
@@ -225,36 +217,31 @@ async fn the_page_is_the_bundle_and_took_the_start_calls_sent_early(app: &App) {
         .clone();
     assert_eq!(
         page["scripts"],
-        serde_json::json!(["bundle.js"]),
-        "one script: {page}"
+        serde_json::json!(["main.js"]),
+        "one script, main.js, and no inline one: {page}"
     );
-    assert_eq!(page["preloads"], 0, "nothing to preload: {page}");
+    let preloads = page["preloads"].as_array().ctx_opt("the preload links");
+    assert!(
+        preloads.iter().any(|href| href == "views/tokenList.js"),
+        "the list's module is preloaded: {page}"
+    );
+    assert_eq!(page["globals"], serde_json::json!([]), "no hand-off global: {page}");
     let painted = page["painted"]
         .as_f64()
         .ctx_opt("the list-painted mark of ready.js");
-    let later = page["later"].as_array().ctx_opt("the later scripts");
-    let files: Vec<&str> = later.iter().filter_map(|e| e["file"].as_str()).collect();
+    let imports = page["imports"].as_array().ctx_opt("the lazy imports");
     assert!(
-        !files.is_empty(),
-        "the other screens' scripts were fetched (this test opened the create screen): {page}"
+        !imports.is_empty(),
+        "the other screens' modules were imported (this test opened the create screen): {page}"
     );
-    assert!(
-        !files.contains(&"bundle-i18n-fr.js"),
-        "the French texts are fetched only when the page is in French: {page}"
-    );
-    // app.js loads them once the list is painted, or a second after its start if the list is not
+    // app.js imports them once the list is painted, or a second after its start if the list is not
     // painted by then (a slow machine): never before the earlier of the two.
     let not_before = painted.min(1000.0);
     assert!(
-        later
+        imports
             .iter()
-            .all(|e| e["start"].as_f64().is_some_and(|start| start >= not_before)),
-        "the other screens' scripts were fetched after the list was painted: {page}"
-    );
-    assert_eq!(
-        page["sent"],
-        serde_json::json!({"app_info": "taken", "get_settings": "taken", "get_catalog": "taken", "list": "taken", "fonts": "taken", "intl": "warm"}),
-        "the start calls and faces index.html fetched were all taken, and the worker warmed ICU: {page}"
+            .all(|start| start.as_f64().is_some_and(|start| start >= not_before)),
+        "the other screens' modules were imported after the list was painted: {page}"
     );
 }
 
