@@ -27,6 +27,7 @@ async function call(command, args) {
 
 export const appInfo = () => call('app_info');
 export const getCatalog = () => call('get_catalog');
+export const previewCatalog = ({ json }) => call('preview_catalog', { json });
 export const importCatalog = ({ json }) => call('import_catalog', { json });
 // A page of the list asked for ahead (by main.js with the other start calls, by the list view
 // before it builds itself); the list view's next request takes this answer when it asks for the

@@ -9,6 +9,7 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "get_catalog",
+    "preview_catalog",
     "import_catalog",
     "list_tokens",
     "get_token",

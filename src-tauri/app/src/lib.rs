@@ -46,6 +46,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
     tauri::generate_handler![
         commands::app_info,
         commands::get_catalog,
+        commands::preview_catalog,
         commands::import_catalog,
         commands::list_tokens,
         commands::get_token,

@@ -25,5 +25,6 @@ mod numbers;
 mod reliability;
 mod revoke;
 mod scale;
+mod settings;
 mod single_instance;
 mod validation;
