@@ -50,6 +50,7 @@ export const getToken = ({ id }) => call('get_token', { id });
 export const tokenHistory = ({ id, before = null, limit = null }) => call('token_history', { id, before, limit });
 export const createToken = ({ request }) => call('create_token', { request });
 export const copySecret = ({ id }) => call('copy_secret', { id });
+export const clipboardOutcome = ({ copy }) => call('clipboard_outcome', { copy });
 export const discardSecret = ({ id }) => call('discard_secret', { id });
 export const updateToken = ({ id, changes }) => call('update_token', { id, changes });
 export const revokeToken = ({ id }) => call('revoke_token', { id });

@@ -17,6 +17,7 @@ let settings = {
   theme: params.get('theme') || 'system',
 };
 const tokens = new Map();
+let mockCopies = 0;
 const pendingSecrets = new Map();
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -334,8 +335,11 @@ const commands = {
   },
   copy_secret: ({ id }) => {
     if (!pendingSecrets.has(id)) throw new CommandError('not_found', 'The secret of this token is no longer held');
-    return { clear_after_secs: settings.clipboard_clear_secs };
+    mockCopies += 1;
+    return { clear_after_secs: settings.clipboard_clear_secs, copy: mockCopies };
   },
+  // The preview has no clipboard owner: every copy reads as cleared once its delay is over.
+  clipboard_outcome: ({ copy }) => (copy === mockCopies ? 'cleared' : 'replaced'),
   discard_secret: ({ id }) => { pendingSecrets.delete(id); return null; },
   update_token: ({ id, changes }) => {
     const t = editable(id);

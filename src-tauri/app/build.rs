@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "token_history",
     "create_token",
     "copy_secret",
+    "clipboard_outcome",
     "discard_secret",
     "update_token",
     "revoke_token",

@@ -179,8 +179,15 @@ fn copy_puts_the_created_secret_on_the_clipboard_until_it_is_discarded() {
         .expect("copy succeeds");
     assert_eq!(
         copied,
-        json!({ "clear_after_secs": 30 }),
-        "the default delay is reported to the UI"
+        json!({ "clear_after_secs": 30, "copy": 1 }),
+        "the default delay is reported to the UI, with the copy's number"
+    );
+    let outcome = harness
+        .invoke("clipboard_outcome", json!({ "copy": 1 }))
+        .expect("the outcome can be asked for");
+    assert_eq!(
+        outcome, "pending",
+        "before its delay the copy is still on the clipboard"
     );
     assert!(
         harness.clipboard.current().as_deref() == Some(secret.as_str()),

@@ -17,10 +17,11 @@ use clapay_core::{
     TokenChanges, TokenDetails, TokenPage, Triple,
 };
 use serde::{Serialize, Serializer};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use zeroize::Zeroizing;
 
 use crate::backups::{self, BackupEntry, BackupTaken, Restored};
+use crate::clipboard::ClearOutcome;
 use crate::error::CommandError;
 use crate::settings::{self, Settings};
 use crate::state::{load_catalog, save_catalog, AppState};
@@ -66,6 +67,8 @@ fn serialize_secret<S: Serializer>(
 #[derive(Debug, Serialize)]
 pub struct CopyResult {
     clear_after_secs: u32,
+    /// The copy's number, for `clipboard_outcome`.
+    copy: u64,
 }
 
 /// Version, database path, catalog version and OS locale, for the About box and bug reports.
@@ -196,7 +199,8 @@ pub async fn token_history(
 /// Creates a token; its secret is returned this once and held for `copy_secret` until
 /// `discard_secret`.
 #[tauri::command]
-pub async fn create_token(
+pub async fn create_token<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     request: NewToken,
 ) -> Result<CreatedTokenResponse, CommandError> {
@@ -206,6 +210,7 @@ pub async fn create_token(
     // `to_owned` allocates exactly the secret's length: no reallocation leaves a stray copy.
     let secret = Zeroizing::new(created.secret.expose_secret().to_owned());
     state.hold_secret(&created.token.summary.id, secret.clone())?;
+    protect_window_content(&app, true);
     log::info!("token {} created", created.token.summary.id);
     Ok(CreatedTokenResponse {
         token: created.token,
@@ -222,20 +227,60 @@ pub async fn copy_secret(
     let secret = state.held_secret(&id)?;
     let clear_after_secs = state.settings()?.clipboard_clear_secs;
     let clipboard = state.clipboard.clone();
-    tauri::async_runtime::spawn_blocking(move || {
+    let copy = tauri::async_runtime::spawn_blocking(move || {
         clipboard.copy(secret, Duration::from_secs(u64::from(clear_after_secs)))
     })
     .await
     .map_err(|error| CommandError::internal(format!("The clipboard task failed: {error}")))?
     .map_err(CommandError::clipboard)?;
     log::info!("secret of token {id} copied; clipboard clears in {clear_after_secs} s");
-    Ok(CopyResult { clear_after_secs })
+    Ok(CopyResult {
+        clear_after_secs,
+        copy,
+    })
+}
+
+/// How long `clipboard_outcome` waits for a copy whose deadline has not come yet: the dialog asks
+/// when its countdown ends, the moment the owner thread clears.
+const OUTCOME_WAIT: Duration = Duration::from_secs(5);
+
+/// What became of a copy once its delay was over: `cleared`, `left_alone` (the clipboard held
+/// something else by then), `replaced` (a later copy), `failed`, or `pending` (not known yet).
+#[tauri::command]
+pub async fn clipboard_outcome(
+    state: State<'_, AppState>,
+    copy: u64,
+) -> Result<ClearOutcome, CommandError> {
+    let clipboard = state.clipboard.clone();
+    tauri::async_runtime::spawn_blocking(move || clipboard.outcome(copy, OUTCOME_WAIT))
+        .await
+        .map_err(|error| CommandError::internal(format!("The clipboard task failed: {error}")))
 }
 
 /// Zeroizes and drops the held secret (the dialog's Done).
 #[tauri::command]
-pub async fn discard_secret(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
-    state.discard_secret(&id)
+pub async fn discard_secret<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<(), CommandError> {
+    let discarded = state.discard_secret(&id);
+    protect_window_content(&app, false);
+    discarded
+}
+
+/// Asks the system to keep the main window out of screenshots and screen sharing while a secret
+/// is on screen (from `create_token` until `discard_secret`). Windows and macOS honour it; on
+/// Linux Tauri's content protection does nothing (neither X11 nor Wayland lets a window refuse
+/// capture), so there it only documents the intent. A failure is logged, not fatal: the secret
+/// dialog matters more than the protection.
+fn protect_window_content<R: Runtime>(app: &AppHandle<R>, protected: bool) {
+    let Some(window) = app.get_webview_window(crate::MAIN_WINDOW) else {
+        return;
+    };
+    if let Err(error) = window.set_content_protected(protected) {
+        log::warn!("could not set the window's content protection to {protected}: {error}");
+    }
 }
 
 /// Changes name, description or expiry.

@@ -53,6 +53,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         commands::token_history,
         commands::create_token,
         commands::copy_secret,
+        commands::clipboard_outcome,
         commands::discard_secret,
         commands::update_token,
         commands::revoke_token,
