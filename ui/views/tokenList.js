@@ -325,6 +325,7 @@ export function mount(container, { navigate }) {
     clearTimeout(busyTimer);
     place.key = tableArea.contains(table) ? shownKey : '';
     place.top = place.key ? scrolledTo : 0;
+    place.newToken = null;
   };
 }
 
@@ -429,6 +430,9 @@ function createRow({ reload }) {
     const revoked = token.status === 'REVOKED';
     element.dataset.tokenId = token.id;
     element.classList.toggle('row-revoked', revoked);
+    // The token just created (listQuery.js showNewToken) is marked until the list is left.
+    if (token.id === place.newToken) element.dataset.new = 'true';
+    else delete element.dataset.new;
     name.href = `#/token/${encodeURIComponent(token.id)}`;
     setText(name, token.name);
     name.title = token.name;

@@ -18,6 +18,7 @@ mod flows;
 mod authorize;
 mod clipboard;
 mod create;
+mod forms;
 mod hardening;
 mod language;
 mod list;
