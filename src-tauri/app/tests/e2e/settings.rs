@@ -1,7 +1,9 @@
-//! Settings: a catalog file is checked and its changes shown before it is applied.
+//! Settings: a catalog file is checked and its changes shown before it is applied; the app's
+//! version is in the sidebar and in About.
 
 use serde_json::Value;
 
+use crate::flows;
 use crate::harness::{App, Context};
 
 /// Chooses a catalog file in Settings as a merchant would, with `text` as its content (the file
@@ -96,5 +98,38 @@ async fn a_catalog_file_shows_what_it_changes_and_applies_only_on_apply() {
             .is_empty(),
         "a refused file opens no dialog"
     );
+    app.stop().await;
+}
+
+/// The one version number (the workspace's) is in the sidebar and in Settings' About, in English
+/// and in French.
+#[tokio::test]
+async fn the_version_shows_in_the_sidebar_and_in_about() {
+    let app = App::start().await;
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(app.text("app-version").await, format!("Version {version}"));
+    app.click("nav-settings").await;
+    app.wait_testid("settings-form").await;
+    assert_eq!(app.text("settings-app-version").await, version);
+    flows::save_settings(&app, &[("settings-language", "fr")]).await;
+    app.wait_text("nav-tokens", "Jetons").await;
+    assert_eq!(app.text("app-version").await, format!("Version {version}"));
+    let about = app
+        .driver()
+        .execute(
+            "const dd = document.querySelector('[data-testid=\"settings-app-version\"]');
+             return { label: dd.previousElementSibling.textContent, heading: dd.closest('section').querySelector('h2').textContent };",
+            Vec::new(),
+        )
+        .await
+        .ctx("reading About")
+        .json()
+        .clone();
+    assert_eq!(
+        about,
+        serde_json::json!({ "label": "Version de l’application", "heading": "À propos" }),
+        "About is in French too"
+    );
+    assert_eq!(app.text("settings-app-version").await, version);
     app.stop().await;
 }
