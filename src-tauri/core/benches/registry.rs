@@ -54,10 +54,9 @@ fn seeded_database() -> PathBuf {
     let tokens = env_usize("BENCH_TOKENS", 100_000);
     let numbers = env_usize("BENCH_NUMBERS", 200_000);
     let dir = target_dir().join("bench-data");
-    let path = dir.join(format!(
-        "seed-{tokens}-{numbers}-v{}.db",
-        clapay_core::db::SCHEMA_VERSION
-    ));
+    // Named after the schema's text, so a seeded file never outlives the schema it was made with.
+    let schema = crc32fast::hash(clapay_core::db::MIGRATIONS.concat().as_bytes());
+    let path = dir.join(format!("seed-{tokens}-{numbers}-{schema:08x}.db"));
     if !path.exists() {
         std::fs::create_dir_all(&dir).expect("bench-data dir");
         let partial = dir.join("seeding.db");

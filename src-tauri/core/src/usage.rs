@@ -12,10 +12,11 @@
 //!   when a caller asks) waits until everything queued is on disk. A crash (power loss, SIGKILL)
 //!   can lose the records of the last batch window; a clean stop loses nothing.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
@@ -79,16 +80,14 @@ impl UsageEvent {
     }
 }
 
-/// Writes checks in the caller's transaction: one event each, and the newest allowed use of each
-/// token as its `last_used_at` (never moved back).
+/// Writes checks in the caller's transaction: one event each, and for each token the newest of
+/// its allowed uses as its `last_used_at` (one update per token however many uses; never moved
+/// back).
 pub fn write(connection: &Connection, events: &[UsageEvent]) -> Result<()> {
     let mut insert = connection.prepare_cached(
         "INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut last_used = connection.prepare_cached(
-        "UPDATE tokens SET last_used_at = ?2
-         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-    )?;
+    let mut newest: HashMap<&str, i64> = HashMap::new();
     for event in events {
         insert.execute(params![
             event.token_id,
@@ -97,8 +96,16 @@ pub fn write(connection: &Connection, events: &[UsageEvent]) -> Result<()> {
             event.detail()
         ])?;
         if let (Some(token_id), None) = (&event.token_id, event.reason) {
-            last_used.execute(params![token_id, event.at])?;
+            let at = newest.entry(token_id).or_insert(event.at);
+            *at = (*at).max(event.at);
         }
+    }
+    let mut last_used = connection.prepare_cached(
+        "UPDATE tokens SET last_used_at = ?2
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+    )?;
+    for (token_id, at) in newest {
+        last_used.execute(params![token_id, at])?;
     }
     Ok(())
 }
@@ -184,32 +191,33 @@ fn stopped() -> Error {
     }
 }
 
-/// The writer thread: wait for a first command, gather what arrives within the batch window,
-/// commit, answer the flushes. Returns the outcome of the last commit when the channel closes.
+/// The writer thread: wait for a first command, let the batch gather for the batch window (asleep,
+/// so a check that queues a record never has to wake it), take what arrived, commit, answer the
+/// flushes. Returns the outcome of the last commit once every sender is gone.
 fn run(mut connection: Connection, receiver: &Receiver<Command>) -> Result<()> {
     let mut pending: Vec<UsageEvent> = Vec::new();
     let mut waiting: Vec<mpsc::Sender<Result<()>>> = Vec::new();
     let mut open = true;
     while open || !pending.is_empty() {
-        if pending.is_empty() && waiting.is_empty() {
+        if pending.is_empty() {
             match receiver.recv() {
                 Ok(command) => take(command, &mut pending, &mut waiting),
                 Err(_) => break,
             }
         }
-        let deadline = Instant::now() + BATCH_WINDOW;
-        // A flush commits at once; otherwise the batch gathers until its window closes.
-        while open && waiting.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match receiver.recv_timeout(left) {
-                Ok(command) => take(command, &mut pending, &mut waiting),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => open = false,
-            }
+        // A flush commits at once; records wait for the rest of their batch.
+        if waiting.is_empty() && open {
+            std::thread::sleep(BATCH_WINDOW);
         }
-        // Whatever else is already queued joins this batch.
-        while let Ok(command) = receiver.try_recv() {
-            take(command, &mut pending, &mut waiting);
+        loop {
+            match receiver.try_recv() {
+                Ok(command) => take(command, &mut pending, &mut waiting),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    open = false;
+                    break;
+                }
+            }
         }
         let committed = commit(&mut connection, &pending);
         if committed.is_ok() {

@@ -50,13 +50,23 @@ fn the_default_database_is_where_the_readme_says() {
         .env_remove("CLAPAY_TOKENS_DB")
         .env_remove("XDG_DATA_HOME")
         .env("HOME", home.path())
-        .args(["create", "--name", "default-db", "--allow", "CI:OM:MERCHANT"])
+        .args([
+            "create",
+            "--name",
+            "default-db",
+            "--allow",
+            "CI:OM:MERCHANT",
+        ])
         .output()
         .expect("run");
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     crate::support::record_secret(String::from_utf8_lossy(&output.stdout).trim());
     let expected = home.path().join(".local/share/app.clapay.tokens/tokens.db");
-    assert!(expected.is_file(), "the database is at {}", expected.display());
+    assert!(
+        expected.is_file(),
+        "the database is at {}",
+        expected.display()
+    );
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("the CLI's README");
     assert!(
