@@ -1,17 +1,27 @@
 # The two commands of the README:
 #   make run    installs what is missing, builds and starts the desktop app
-#   make test   installs what is missing and runs every gate: format, lints, docs, all tests
-#               (unit, integration, CLI, end to end through the real window under Xvfb)
+#   make test   installs what is missing and runs every gate: format, lints (Linux and Windows),
+#               docs, all tests (unit, integration, CLI, end to end through the real window under
+#               Xvfb), and the install test of the packages when `make package` has built them
+# And for releases:
+#   make package  the .deb and .rpm packages and their SHA256SUMS, in target/packages
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test setup setup-test check-fmt lint doc ui-check core-deps test-all cli screenshots
+# The Windows target of the lint (scripts/setup.sh --test installs it and its C compiler).
+WINDOWS_TARGET := x86_64-pc-windows-gnu
+# Where `make package` leaves the packages and SHA256SUMS (the Tauri bundler writes them under
+# target/release/bundle first).
+PACKAGES := target/packages
+
+.PHONY: run test setup setup-test check-fmt lint lint-windows doc ui-check core-deps test-all cli \
+	screenshots package package-test package-test-if-built
 
 run: setup
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
 	  echo "No display: starting the app under Xvfb (screenshot it with 'import -window root')"; \
-	  xvfb-run -a -s "-screen 0 1280x800x24" cargo run --release --bin clapay-tokens; \
-	else cargo run --release --bin clapay-tokens; fi
+	  xvfb-run -a -s "-screen 0 1280x800x24" cargo run --release --locked --bin clapay-tokens; \
+	else cargo run --release --locked --bin clapay-tokens; fi
 
 setup:
 	@scripts/setup.sh
@@ -24,6 +34,15 @@ check-fmt:
 
 lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Code under #[cfg(windows)] is compiled by nobody else until a release: lint the whole workspace,
+# tests included, for Windows too. A missing target fails here with the way to install it.
+lint-windows:
+	@rustup target list --installed 2>/dev/null | grep -qx '$(WINDOWS_TARGET)' || { \
+	  echo "lint-windows: the Rust target $(WINDOWS_TARGET) is not installed; scripts/setup.sh --test installs it (rustup target add $(WINDOWS_TARGET))" >&2; exit 1; }
+	@command -v x86_64-w64-mingw32-gcc >/dev/null || { \
+	  echo "lint-windows: x86_64-w64-mingw32-gcc is missing (the C of ring and SQLite); scripts/setup.sh --test installs it (apt-get install gcc-mingw-w64-x86-64)" >&2; exit 1; }
+	cargo clippy --workspace --all-targets --target $(WINDOWS_TARGET) --locked -- -D warnings
 
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
@@ -57,8 +76,33 @@ test-all:
 	cat "$$run/figures.txt" 2>/dev/null || true; \
 	rm -rf "$$run"; exit $$status
 
-test: setup-test check-fmt core-deps lint doc ui-check test-all
+# The install test needs the packages, a release build `make test` does not make: it runs when
+# `make package` has left them (CI builds them first), and says so when it does not.
+package-test-if-built:
+	@if compgen -G '$(PACKAGES)/*.deb' >/dev/null; then scripts/package-test.sh; \
+	else echo "package-test: no package in $(PACKAGES) (make package builds them): install test not run"; fi
+
+test: setup-test check-fmt core-deps lint lint-windows doc ui-check test-all package-test-if-built
 	@echo "make test: all gates passed"
+
+# The release app and the CLI, bundled by the Tauri CLI pinned in package-lock.json into a .deb and
+# an .rpm (AppImage, MSI, NSIS and DMG come from .github/workflows/release.yml). The arguments
+# after `--` reach cargo through `tauri build`, which adds `--bins` and the production feature: the
+# app and the CLI in one build, without the start benchmark's bare window. The packages take
+# /usr/bin/clapay-tokens-cli from target/release (tauri.conf.json, bundle.linux), which that build
+# leaves there before the bundler runs.
+package:
+	@scripts/setup.sh --package
+	npm ci --no-audit --no-fund
+	rm -rf target/release/bundle/deb target/release/bundle/rpm "$(PACKAGES)"
+	node_modules/.bin/tauri build --ci --bundles deb,rpm -- --workspace --exclude clapay-tokens-bare --locked
+	mkdir -p "$(PACKAGES)"
+	cp target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm "$(PACKAGES)/"
+	cd "$(PACKAGES)" && sha256sum -- *.deb *.rpm > SHA256SUMS && cat SHA256SUMS
+
+# Installs the .deb on this machine (root or sudo), tests it, and removes it again.
+package-test:
+	scripts/package-test.sh
 
 cli:
 	cargo build --release --locked -p clapay-tokens-cli

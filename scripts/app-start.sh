@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 runs="${1:-5}"
 
 # Both binaries in one cargo call: one feature resolution, the same [profile.release].
-cargo build --release -p clapay-tokens -p clapay-tokens-bare --bin clapay-tokens --bin clapay-tokens-bare
+cargo build --release --locked -p clapay-tokens -p clapay-tokens-bare --bin clapay-tokens --bin clapay-tokens-bare
 
-# One database per schema version (the number of migrations), seeded at that version: a database
-# cached by an older build would be migrated by the first measured start and slow it.
-schema=$(ls src-tauri/core/migrations/*.sql | wc -l)
-db=target/bench-data/app-start-10000-v$schema.db
+# One database per schema (a checksum of the migrations' text): a database seeded by another build
+# would be migrated, or refused, by the first measured start.
+schema=$(cat src-tauri/core/migrations/*.sql | cksum | cut -d' ' -f1)
+db=target/bench-data/app-start-10000-$schema.db
 if [[ ! -f "$db" ]]; then
   mkdir -p target/bench-data
   cargo run --release -p clapay-tokens-core --example seed -- --db "$db.tmp" --tokens 10000

@@ -1,6 +1,5 @@
 // The only module that talks to the Rust side. One function per command of docs/ipc.md;
 // every failure is rejected as { kind, message, field }.
-import { takeSent } from './sent.js';
 
 function normaliseError(raw) {
   if (raw && typeof raw === 'object' && typeof raw.kind === 'string') {
@@ -26,16 +25,9 @@ async function call(command, args) {
   }
 }
 
-// A failure of a call index.html sent, shaped as call() shapes its own.
-const shaped = (answer) => answer.catch((raw) => { throw normaliseError(raw); });
-
-function startCall(command) {
-  const answer = takeSent(command);
-  return answer ? shaped(answer) : call(command);
-}
-
-export const appInfo = () => startCall('app_info');
-export const getCatalog = () => startCall('get_catalog');
+export const appInfo = () => call('app_info');
+export const getCatalog = () => call('get_catalog');
+export const previewCatalog = ({ json }) => call('preview_catalog', { json });
 export const importCatalog = ({ json }) => call('import_catalog', { json });
 // A page of the list asked for ahead (by main.js with the other start calls, by the list view
 // before it builds itself); the list view's next request takes this answer when it asks for the
@@ -44,9 +36,7 @@ let earlyListPage = null;
 export function prefetchListTokens({ query }) {
   const key = JSON.stringify(query);
   if (earlyListPage && earlyListPage.key === key) return;
-  const sent = takeSent('list');
-  const answer = sent && sent.key === key ? shaped(sent.answer) : call('list_tokens', { query });
-  earlyListPage = { key, answer };
+  earlyListPage = { key, answer: call('list_tokens', { query }) };
   // A failure is reported to the list view when it takes the answer, not here.
   earlyListPage.answer.catch(() => {});
 }
@@ -60,6 +50,7 @@ export const getToken = ({ id }) => call('get_token', { id });
 export const tokenHistory = ({ id, before = null, limit = null }) => call('token_history', { id, before, limit });
 export const createToken = ({ request }) => call('create_token', { request });
 export const copySecret = ({ id }) => call('copy_secret', { id });
+export const clipboardOutcome = ({ copy }) => call('clipboard_outcome', { copy });
 export const discardSecret = ({ id }) => call('discard_secret', { id });
 export const updateToken = ({ id, changes }) => call('update_token', { id, changes });
 export const revokeToken = ({ id }) => call('revoke_token', { id });
@@ -75,7 +66,7 @@ export const rollToken = ({ id, grace }) => call('roll_token', { id, grace });
 export const endGrace = ({ id }) => call('end_grace', { id });
 export const duplicateDraft = ({ id }) => call('duplicate_draft', { id });
 export const authorize = ({ request }) => call('authorize', { request });
-export const getSettings = () => startCall('get_settings');
+export const getSettings = () => call('get_settings');
 export const updateSettings = ({ settings }) => call('update_settings', { settings });
 export const uiReady = ({ millis, phases = null }) => call('ui_ready', { millis, phases });
 export const integrityCheck = () => call('integrity_check');

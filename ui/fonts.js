@@ -1,19 +1,17 @@
 // The faces of the page's text on Linux, shipped with the app in ui/fonts (SIL OFL 1.1, see
 // ui/fonts/OFL.txt): Arimo, the design of Liberation Sans 2, and Cousine, of Liberation Mono 2.
 //
-// Why ship them: WebKitGTK asks Skia for a system font once per font description (family, weight,
-// size), and Skia's fontconfig matcher tests every family name fontconfig's substitution adds to the
-// request, about a hundred, one match each. That is about 3.5 ms per description, and the first
-// screen uses about twenty: most of its first style pass (BENCHMARKS.md, "App start"). A face the
-// page holds as data is parsed once and gives every size and weight without asking fontconfig.
+// Why ship them: WebKitGTK asks for a system font once per font description (family, weight, size),
+// and each ask goes through fontconfig's substitutions, a hundred-odd family names tested in turn.
+// A face the page holds as data is parsed once and serves every size and weight without asking.
 //
-// Why from bytes: a FontFace built from an ArrayBuffer is usable as soon as it is added, while an
-// @font-face rule starts loading when the first text needs it, so the page would be laid out with a
-// fallback font and again once the face arrived.
+// Why from bytes (a fetch of our own rather than an @font-face rule): a FontFace built from an
+// ArrayBuffer is usable as soon as it is added, while an @font-face rule starts loading when the
+// first text needs it, so the page would be laid out with a fallback font and again once the face
+// arrived.
 //
 // Characters outside the Latin subset (and the few it lacks, such as U+202F) come from the next
 // families of the stack in styles.css, the system's fonts, as before.
-import { takeSent } from './sent.js';
 
 const LATIN = 'U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,'
   + 'U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD';
@@ -31,8 +29,7 @@ async function fetchBytes(file) {
 }
 
 async function addFace({ family, file, weight }) {
-  // The bytes index.html's inline script fetched as the HTML arrived, else a fetch of our own.
-  const bytes = await (takeSent('fonts', file) || fetchBytes(file));
+  const bytes = await fetchBytes(file);
   const face = new FontFace(family, bytes, { weight, unicodeRange: LATIN });
   document.fonts.add(face);
   // Built from bytes the face is loaded already; this only surfaces a file WebKit could not parse.

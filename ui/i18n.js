@@ -52,8 +52,33 @@ export function t(key, params = {}) {
     const category = formatter(Intl.PluralRules, language).select(Number(params.count ?? 0));
     value = value[category] ?? value.other;
   }
-  return value.replace(/\{(\w+)\}/g, (match, name) =>
-    name in params ? String(params[name]) : match);
+  return fill(value, params);
+}
+
+// French elides "de" before a word that starts with a vowel: "la composition d’Abidjan", not "de
+// Abidjan". A text written "de {name}" reads right whatever the name is. (Not before "h" or "y":
+// whether they elide depends on the word.)
+const FRENCH_VOWEL = /^[aeiouàâäéèêëîïôöùûüœæ]/i;
+const FRENCH_DE = /(^|[\s(«])([dD])e $/;
+
+/** The text with its {placeholders} replaced by `params`. */
+function fill(text, params) {
+  let filled = '';
+  let last = 0;
+  for (const match of text.matchAll(/\{(\w+)\}/g)) {
+    let before = text.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (!(match[1] in params)) {
+      filled += before + match[0];
+      continue;
+    }
+    const inserted = String(params[match[1]]);
+    if (language === 'fr' && FRENCH_VOWEL.test(inserted) && FRENCH_DE.test(before)) {
+      before = before.replace(FRENCH_DE, '$1$2’');
+    }
+    filled += before + inserted;
+  }
+  return filled + text.slice(last);
 }
 
 /** Whether a key exists, for texts chosen from codes the backend may extend. */

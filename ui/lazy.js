@@ -16,6 +16,9 @@ export function lazy(load) {
   const entry = {
     get() {
       if (module) return Promise.resolve(module);
+      // For the web inspector, and for the end-to-end test that checks no screen but the list is
+      // imported before the list is painted (ready.js marks that moment `list-painted`).
+      if (!loading) performance.mark('lazy-import');
       loading ??= load().then(
         (loaded) => (module = loaded),
         (error) => {

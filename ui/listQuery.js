@@ -31,7 +31,22 @@ export function pageQuery() {
  * Where the list was scrolled when the merchant left it (`top`, in px), and the page that was
  * (`key`, from `pageKey`): the list opens there again when it shows the same page.
  */
-export const place = { key: '', top: 0 };
+export const place = { key: '', top: 0, newToken: null };
+
+/**
+ * After a create: the list opens on its first page in its default order (newest first), with no
+ * search and a filter that shows active tokens, so the new token (`id`) is its first row, marked.
+ * A search or filter left from before would hide it.
+ */
+export function showNewToken(id) {
+  query.search = '';
+  if (query.status !== 'current' && query.status !== 'active' && query.status !== 'all') query.status = 'current';
+  query.sort = 'created_at';
+  query.descending = true;
+  toFirstPage();
+  place.key = '';
+  place.newToken = id;
+}
 
 /** Names the page a query asks for, to tell whether a kept scroll position belongs to it. */
 export const pageKey = (asked) => JSON.stringify(asked);

@@ -1,6 +1,7 @@
-// Entry point. It imports only what it needs to send the start calls, so they leave while the rest
-// of the start (app.js and the list, fetched at once through the modulepreload links of index.html)
-// is still loading, and their answers are there when the shell can use them.
+// Entry point: sends the start calls (app info, settings, catalog and the list's first page) at
+// once, then loads the shell, which draws when they are answered. It imports only what sending
+// them needs, so they leave while the rest of the start (app.js and the list, fetched at once
+// through the modulepreload links of index.html) is still loading.
 import * as api from './api.js';
 import { markPhase } from './ready.js';
 import { pageQuery } from './listQuery.js';

@@ -1,5 +1,6 @@
 // Checks that the English and French tables have the same keys, the same plural shapes and the
-// same {placeholders}, and that every literal t('key') used in ui/ exists.
+// same {placeholders}, that every literal t('key') used in ui/ exists, and that French elides "de"
+// before a vowel in the texts that insert a name.
 // Run: node scripts/ui-preview/check-i18n.mjs
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -39,7 +40,34 @@ for (const file of sources(ui)) {
   }
 }
 
+// French elision: every French text that inserts a value after "de" reads "d’Abidjan" for a name
+// that starts with a vowel, and keeps "de Bamako" otherwise (i18n.js fill()).
+globalThis.document = { documentElement: {} };
+const i18n = await import(join(ui, 'i18n.js'));
+await i18n.setLanguage('fr', 'fr-FR');
+let elided = 0;
+for (const [key, value] of Object.entries(fr)) {
+  for (const text of typeof value === 'string' ? [value] : Object.values(value)) {
+    for (const match of text.matchAll(/\bde \{(\w+)\}/gi)) {
+      const params = { count: 2 };
+      for (const other of text.matchAll(/\{(\w+)\}/g)) params[other[1]] = 'X';
+      params[match[1]] = 'Abidjan';
+      const vowel = i18n.t(key, params);
+      params[match[1]] = 'Bamako';
+      const consonant = i18n.t(key, params);
+      elided += 1;
+      if (!/\b[dD]’Abidjan/.test(vowel) || /\bde Abidjan/i.test(vowel)) failures.push(`${key}: no elision before a vowel: ${vowel}`);
+      if (!/\b[dD]e Bamako/.test(consonant)) failures.push(`${key}: elided before a consonant: ${consonant}`);
+    }
+  }
+}
+if (elided === 0) failures.push('no French text inserts a value after "de": the elision check checked nothing');
+await i18n.setLanguage('en', 'en-US');
+if (i18n.t('list.viewCompositionOf', { name: 'Abidjan' }) !== 'View the composition of Abidjan') {
+  failures.push('English texts are not elided');
+}
+
 for (const failure of failures) console.log(failure);
-console.log(`${Object.keys(en).length} keys, ${used} literal uses checked`);
+console.log(`${Object.keys(en).length} keys, ${used} literal uses checked, ${elided} French elisions`);
 console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -1,11 +1,10 @@
-// Checks that index.html preloads exactly the modules of the app's start, and none of the lazy ones.
+// Checks that index.html preloads exactly the modules of the app's start, and none of the lazy ones;
+// that it has no inline script; and that only api.js touches window.__TAURI__.
 // The start is main.js, what it imports, and app.js (which main.js imports as soon as it has sent
 // the start calls) with everything app.js imports. The screens and dialogs that the list does not
 // show are imported with import('...') (lazy.js) and must stay out of the start: each module
 // preloaded is a request and a parse before the first paint, and a start module that is not
-// preloaded is fetched only once its importer is parsed. The app's build reads the same links: the
-// modules they name go into its first script, the lazy ones into scripts fetched later
-// (src-tauri/bundle).
+// preloaded is fetched only once its importer is parsed.
 // Run: node scripts/ui-preview/check-modules.mjs
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname, normalize, relative } from 'node:path';
@@ -69,36 +68,21 @@ function sources(dir) {
   return readdirSync(join(ui, dir)).flatMap((name) => {
     const path = dir ? `${dir}/${name}` : name;
     if (statSync(join(ui, path)).isDirectory()) return sources(path);
-    // A worker's script (*.worker.js) is started with new Worker(), not imported.
-    return path.endsWith('.js') && !path.endsWith('.worker.js') ? [path] : [];
+    return path.endsWith('.js') ? [path] : [];
   });
 }
 for (const module of sources('')) {
   if (!start.reached.has(module) && !later.reached.has(module)) failures.push(`never imported: ${module}`);
 }
 
-// index.html sends the list's first page with the start calls (before any module loads), and
-// api.js takes that answer only for the same query: it must be the one listQuery.js asks first.
-{
-  const sent = html.match(/const query = (\{[^\n]*\});/);
-  const listQuery = readFileSync(join(ui, 'listQuery.js'), 'utf8');
-  const { pageQuery } = await import(`data:text/javascript,${encodeURIComponent(listQuery)}`);
-  if (!sent) failures.push('index.html sends no list query with the start calls');
-  else if (JSON.stringify(JSON.parse(sent[1])) !== JSON.stringify(pageQuery())) {
-    failures.push(`index.html sends ${sent[1]}, but the list first asks for ${JSON.stringify(pageQuery())}`);
-  }
+// The page starts from main.js alone: no inline script (the CSP would need its hash, and it would
+// hand its results over through a global), and only api.js talks to the shell.
+for (const match of html.matchAll(/<script\b([^>]*)>/g)) {
+  if (!/\bsrc=/.test(match[1])) failures.push('index.html holds an inline script: send calls from main.js instead');
 }
-
-// On Linux index.html fetches the faces fonts.js adds as the HTML arrives, and fonts.js takes those
-// bytes by file name: the two lists must be the same files.
-{
-  const script = html.match(/sent\.fonts = \{\};[\s\S]*?for \(const file of \[([^\]]*)\]\)/);
-  const fonts = readFileSync(join(ui, 'fonts.js'), 'utf8');
-  const shipped = [...fonts.matchAll(/file: '([^']+)'/g)].map((m) => m[1]).sort();
-  const fetched = script ? [...script[1].matchAll(/'([^']+)'/g)].map((m) => m[1]).sort() : [];
-  if (shipped.length === 0) failures.push('fonts.js names no face');
-  if (JSON.stringify(fetched) !== JSON.stringify(shipped)) {
-    failures.push(`index.html fetches the faces ${JSON.stringify(fetched)}, but fonts.js adds ${JSON.stringify(shipped)}`);
+for (const module of sources('')) {
+  if (module !== 'api.js' && readFileSync(join(ui, module), 'utf8').includes('__TAURI__')) {
+    failures.push(`${module} touches window.__TAURI__: only api.js talks to the shell`);
   }
 }
 

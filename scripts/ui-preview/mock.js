@@ -17,6 +17,7 @@ let settings = {
   theme: params.get('theme') || 'system',
 };
 const tokens = new Map();
+let mockCopies = 0;
 const pendingSecrets = new Map();
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -259,19 +260,47 @@ function compare(sort, descending) {
   };
 }
 
+function parseCatalog(json) {
+  let parsed;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new CommandError('invalid_catalog', `line 1: ${error.message}`, 'catalog');
+  }
+  if (!parsed.version) throw new CommandError('invalid_catalog', 'missing key "version" at the top level', 'catalog');
+  if (!Array.isArray(parsed.countries)) throw new CommandError('invalid_catalog', 'key "countries" must be a list', 'catalog');
+  return parsed;
+}
+
 const commands = {
   app_info: () => ({ version: '0.1.0-preview', db_path: '/home/merchant/.local/share/app.clapay.tokens/tokens.db', catalog_version: catalog.version, locale: params.get('locale') || navigator.language }),
   get_catalog: () => catalog,
-  import_catalog: ({ json }) => {
-    let parsed;
-    try {
-      parsed = JSON.parse(json);
-    } catch (error) {
-      throw new CommandError('invalid_catalog', `line 1: ${error.message}`, 'catalog');
+  // The preview's validation is a sketch of the app's (catalog.rs); its changes are the app's.
+  preview_catalog: ({ json }) => {
+    const parsed = parseCatalog(json);
+    const changes = { countries_added: [], countries_removed: [], operators_added: [], operators_removed: [], methods_added: [], methods_removed: [] };
+    const byIso = (list) => new Map(list.map((c) => [c.iso, c]));
+    const before = byIso(catalog.countries);
+    const after = byIso(parsed.countries);
+    for (const iso of after.keys()) if (!before.has(iso)) changes.countries_added.push(iso);
+    for (const [iso, country] of before) {
+      const next = after.get(iso);
+      if (!next) { changes.countries_removed.push(iso); continue; }
+      const ops = (c) => new Map(c.operators.map((o) => [o.code, o]));
+      const was = ops(country);
+      const now = ops(next);
+      for (const code of now.keys()) if (!was.has(code)) changes.operators_added.push({ country: iso, operator: code });
+      for (const [code, operator] of was) {
+        const then = now.get(code);
+        if (!then) { changes.operators_removed.push({ country: iso, operator: code }); continue; }
+        for (const method of then.methods) if (!operator.methods.includes(method)) changes.methods_added.push({ country: iso, operator: code, method });
+        for (const method of operator.methods) if (!then.methods.includes(method)) changes.methods_removed.push({ country: iso, operator: code, method });
+      }
     }
-    if (!parsed.version) throw new CommandError('invalid_catalog', 'missing key "version" at the top level', 'catalog');
-    if (!Array.isArray(parsed.countries)) throw new CommandError('invalid_catalog', 'key "countries" must be a list', 'catalog');
-    catalog = parsed;
+    return { version: parsed.version, current_version: catalog.version, changes };
+  },
+  import_catalog: ({ json }) => {
+    catalog = parseCatalog(json);
     return catalog;
   },
   list_tokens: ({ query }) => {
@@ -319,8 +348,11 @@ const commands = {
   },
   copy_secret: ({ id }) => {
     if (!pendingSecrets.has(id)) throw new CommandError('not_found', 'The secret of this token is no longer held');
-    return { clear_after_secs: settings.clipboard_clear_secs };
+    mockCopies += 1;
+    return { clear_after_secs: settings.clipboard_clear_secs, copy: mockCopies };
   },
+  // The preview has no clipboard owner: every copy reads as cleared once its delay is over.
+  clipboard_outcome: ({ copy }) => (copy === mockCopies ? 'cleared' : 'replaced'),
   discard_secret: ({ id }) => { pendingSecrets.delete(id); return null; },
   update_token: ({ id, changes }) => {
     const t = editable(id);

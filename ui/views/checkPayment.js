@@ -32,14 +32,15 @@ export function mount(container) {
       [...state.catalog.countries].sort((a, b) => countryName(a.iso).localeCompare(countryName(b.iso)))
         .map((c) => h('option', { value: c.iso }, countryName(c.iso)))),
   });
-  const operator = field({
-    name: 'operator', label: t('check.operator'),
-    control: h('select', { id: 'check-operator', class: 'select', testid: 'check-operator', disabled: true, onChange: fillMethods }),
-  });
-  const method = field({
-    name: 'method', label: t('check.method'),
-    control: h('select', { id: 'check-method', class: 'select', testid: 'check-method', disabled: true }),
-  });
+  // The operator and method lists are new elements each time their options change: WebKit fires no
+  // change event when the option picked is at the index picked before the options were replaced
+  // (a new country, then the same operator again), so the method list would stay empty.
+  const operatorSelect = () => h('select', { id: 'check-operator', class: 'select', testid: 'check-operator', disabled: true, onChange: fillMethods });
+  const methodSelect = () => h('select', { id: 'check-method', class: 'select', testid: 'check-method', disabled: true, onChange: showUnverified });
+  const operator = field({ name: 'operator', label: t('check.operator'), control: operatorSelect() });
+  const method = field({ name: 'method', label: t('check.method'), control: methodSelect() });
+  const unverifiedNote = h('p', { class: 'hint-text', testid: 'check-method-unverified', hidden: true }, t('method.unverifiedHelp'));
+  method.element.append(unverifiedNote);
   const phone = field({
     name: 'phone', label: t('check.phone'), optional: t('common.optional'), hint: t('check.phoneHint'),
     control: h('input', { id: 'check-phone', class: 'input', type: 'tel', inputmode: 'tel', autocomplete: 'off', testid: 'check-phone' }),
@@ -59,17 +60,28 @@ export function mount(container) {
 
   function fillOperators() {
     const chosen = findCountry(country.control.value);
+    operator.replaceControl(operatorSelect());
     operator.control.disabled = !chosen;
     replaceChildren(operator.control, placeholder(t('check.chooseOperator')),
       chosen ? chosen.operators.map((o) => h('option', { value: o.code }, o.name)) : []);
     fillMethods();
   }
 
+  /** The operator's methods, each once; an unverified one says so (the catalog lists it twice). */
   function fillMethods() {
     const chosen = findCountry(country.control.value)?.operators.find((o) => o.code === operator.control.value);
+    method.replaceControl(methodSelect());
     method.control.disabled = !chosen;
+    const unverified = chosen?.unverified_methods || [];
     replaceChildren(method.control, placeholder(t('check.chooseMethod')),
-      chosen ? [...chosen.methods, ...(chosen.unverified_methods || [])].map((m) => h('option', { value: m }, `${methodName(m)} (${m})`)) : []);
+      chosen ? chosen.methods.map((m) => h('option', { value: m, data: unverified.includes(m) ? { unverified: 'true' } : null },
+        unverified.includes(m) ? t('check.methodUnverified', { method: `${methodName(m)} (${m})` }) : `${methodName(m)} (${m})`)) : []);
+    showUnverified();
+  }
+
+  function showUnverified() {
+    const chosen = method.control.selectedOptions[0];
+    unverifiedNote.hidden = !(chosen && chosen.dataset.unverified === 'true');
   }
 
   function validate() {

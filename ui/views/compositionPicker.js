@@ -7,7 +7,9 @@ import { openModal } from './modal.js';
 
 const ALL = '*';
 
-const offered = (operator) => [...operator.methods, ...(operator.unverified_methods || [])];
+// An operator's methods, each once. The catalog's `unverified_methods` is not more methods: it marks
+// which of `methods` no public source confirms.
+const offered = (operator) => operator.methods;
 
 function sortedCountries() {
   return [...state.catalog.countries].sort((a, b) => countryName(a.iso).localeCompare(countryName(b.iso)));
@@ -39,7 +41,7 @@ export function openCompositionPicker({ triples, country = '', onSave }) {
         type: 'checkbox', id, checked, testid: 'picker-method', data: { operator: operatorCode, method }, onChange: syncAll,
       }),
       h('label', { for: id }, methodName(method), ' ', h('span', { class: 'mono muted' }, method),
-        unverified ? h('span', { class: 'tag tag-warning' }, t('picker.unverified')) : null));
+        unverified ? h('span', { class: 'tag tag-warning', title: t('method.unverifiedHelp') }, t('picker.unverified')) : null));
   }
 
   function group(operatorCode, title, methods, isChecked, unverified) {
@@ -67,6 +69,10 @@ export function openCompositionPicker({ triples, country = '', onSave }) {
       const has = (op, m) => triples.some((x) => x.country === iso && x.operator === op && x.method === m);
       replaceChildren(groups, chosen.operators.map((op) =>
         group(op.code, op.name, offered(op), (m) => has(op.code, m), op.unverified_methods || [])));
+      if (chosen.operators.some((op) => (op.unverified_methods || []).length > 0)) {
+        groups.prepend(h('p', { class: 'hint-text picker-note', testid: 'picker-unverified-note' },
+          h('span', { class: 'tag tag-warning' }, t('picker.unverified')), ' ', t('method.unverifiedHelp')));
+      }
     }
     groups.querySelectorAll('fieldset').forEach(syncGroup);
   }

@@ -11,10 +11,32 @@ import { createExpiryField } from './expiryField.js';
 import { createCompositionEditor } from './compositionEditor.js';
 import { confirmDialog } from './modal.js';
 import { openSecretDialog } from './secretDialog.js';
-import { place, toFirstPage } from '../listQuery.js';
+import { showNewToken } from '../listQuery.js';
 
 const STEP_OF_FIELD = { name: 1, description: 1, expiry: 1, composition: 2, phone: 3 };
 const MAX_DESCRIPTION = 1000;
+
+// How many tokens a name check reads at most: the search matches descriptions too, so a short name
+// can match many; past that many the check gives up, and Generate still refuses a duplicate.
+const NAME_CHECK_LIMIT = 500;
+
+/**
+ * The current (active or expired) token with this name, compared without case as the core does,
+ * or null. Names are unique among tokens that are not revoked; this is the check of step 1, so the
+ * merchant learns it before the last step (the core decides again at Generate). A failed check
+ * says nothing: Generate will.
+ */
+async function currentTokenNamed(wanted) {
+  const key = wanted.toLowerCase();
+  try {
+    const page = await api.listTokens({
+      query: { status: 'current', search: wanted, sort: 'name', descending: false, page: { kind: 'first' }, limit: NAME_CHECK_LIMIT },
+    });
+    return page.items.find((token) => token.name.toLowerCase() === key) || null;
+  } catch {
+    return null;
+  }
+}
 
 function initialExpiry() {
   const days = state.settings.default_duration_days;
@@ -170,8 +192,26 @@ export function mount(container, { navigate }) {
     return false;
   }
 
-  function next() {
-    if (step === 1 && !validateStep1()) return;
+  let checkingName = false;
+  async function next() {
+    if (checkingName) return;
+    if (step === 1) {
+      if (!validateStep1()) return;
+      checkingName = true;
+      nextButton.disabled = true;
+      let holder;
+      try {
+        holder = await currentTokenNamed(name.control.value.trim());
+      } finally {
+        checkingName = false;
+        nextButton.disabled = false;
+      }
+      if (holder) {
+        name.setError(t('create.errorNameTaken', { name: holder.name }));
+        name.control.focus();
+        return;
+      }
+    }
     if (step === 2 && !validateStep2()) return;
     go(step + 1);
   }
@@ -276,11 +316,7 @@ export function mount(container, { navigate }) {
           numbers: pending.map((n) => ({ country: n.country, phone: n.number })),
         },
       });
-      // The list opens on its first page, at its top, after a create, not where the merchant left
-      // it: in the list's default order (newest first) the new token is its first row. The sort
-      // and the filter stay the merchant's.
-      toFirstPage();
-      place.key = '';
+      showNewToken(result.token.id);
       openSecretDialog(result.token, result.secret, { onDone: () => navigate('#/tokens') });
     } catch (error) {
       showServerError(error);

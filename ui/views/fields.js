@@ -3,19 +3,37 @@ import { h } from '../dom.js';
 
 /**
  * A labelled control. `name` keys the error element `error-<name>` (the API error's `field`).
- * Returns { element, control, setError }.
+ * Returns { element, control, setError, replaceControl }. An error goes as soon as the control is
+ * edited: it described the value the merchant has just changed.
  */
 export function field({ name, label, control, hint = null, optional = null }) {
   const errorId = `error-${name}`;
   const hintId = hint ? `hint-${name}` : null;
   const errorEl = h('p', { class: 'field-error', id: errorId, testid: errorId, hidden: true });
-  control.setAttribute('aria-describedby', [hintId, errorId].filter(Boolean).join(' '));
+  const clearError = () => setFieldError(result.control, errorEl, null);
+  const wire = (target) => {
+    target.setAttribute('aria-describedby', [hintId, errorId].filter(Boolean).join(' '));
+    target.addEventListener('input', clearError);
+    target.addEventListener('change', clearError);
+  };
+  wire(control);
   const element = h('div', { class: 'field' },
     h('label', { class: 'label', for: control.id }, label, optional ? h('span', { class: 'optional' }, optional) : null),
     control,
     hint ? h('p', { class: 'hint-text', id: hintId }, hint) : null,
     errorEl);
-  return { element, control, setError: (message) => setFieldError(control, errorEl, message) };
+  const result = {
+    element,
+    control,
+    setError: (message) => setFieldError(result.control, errorEl, message),
+    /** Puts `fresh` (with the same id) in the control's place. */
+    replaceControl(fresh) {
+      wire(fresh);
+      result.control.replaceWith(fresh);
+      result.control = fresh;
+    },
+  };
+  return result;
 }
 
 export function setFieldError(control, errorEl, message) {

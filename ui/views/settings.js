@@ -8,8 +8,11 @@ import { state } from '../state.js';
 import { toast } from '../toast.js';
 import { field } from './fields.js';
 import { openRestoreModal } from './restoreModal.js';
+import { openCatalogImportModal } from './catalogImportModal.js';
 
 const DURATIONS = ['7', '30', '60', '90', '365', 'never'];
+// The catalog file limit of catalog.rs (MAX_CATALOG_BYTES): a larger file is refused before it is read.
+const MAX_CATALOG_BYTES = 1024 * 1024;
 
 const options = (values, current, label) =>
   values.map((value) => h('option', { value, selected: value === current }, label(value)));
@@ -81,29 +84,42 @@ export function mount(container, { applySettings, databaseReplaced }) {
   });
   const catalogError = h('p', { class: 'field-error', id: 'error-catalog', testid: 'error-catalog', hidden: true });
 
+  // The file is validated and compared with the catalog in use by Rust (preview_catalog), then the
+  // dialog shows what changes; nothing is applied before its Apply.
   function importFile() {
     const file = fileInput.files && fileInput.files[0];
     if (!file) return;
     catalogError.hidden = true;
+    const fail = (text) => {
+      catalogError.hidden = false;
+      catalogError.textContent = text;
+      fileInput.value = '';
+    };
+    if (file.size > MAX_CATALOG_BYTES) {
+      fail(t('settings.catalogTooLarge'));
+      return;
+    }
     const reader = new FileReader();
     reader.onload = async () => {
+      const json = String(reader.result);
+      let preview;
       try {
-        const catalog = await api.importCatalog({ json: String(reader.result) });
-        state.catalog = catalog;
-        state.info = { ...state.info, catalog_version: catalog.version };
-        await applySettings(state.settings);
-        toast(t('settings.catalogImported', { version: catalog.version }));
+        preview = await api.previewCatalog({ json });
       } catch (error) {
-        catalogError.hidden = false;
-        catalogError.textContent = error.kind === 'invalid_catalog'
-          ? t('settings.catalogInvalid', { message: error.message }) : errorText(error);
-        fileInput.value = '';
+        fail(error.kind === 'invalid_catalog' ? t('settings.catalogInvalid', { message: error.message }) : errorText(error));
+        return;
       }
+      fileInput.value = '';
+      openCatalogImportModal(json, preview, {
+        onApplied: async (catalog) => {
+          state.catalog = catalog;
+          state.info = { ...state.info, catalog_version: catalog.version };
+          await applySettings(state.settings);
+          toast(t('settings.catalogImported', { version: catalog.version }));
+        },
+      });
     };
-    reader.onerror = () => {
-      catalogError.hidden = false;
-      catalogError.textContent = t('settings.catalogUnreadable');
-    };
+    reader.onerror = () => fail(t('settings.catalogUnreadable'));
     reader.readAsText(file);
   }
 

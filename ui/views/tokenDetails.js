@@ -127,7 +127,7 @@ export function mount(container, { params: [id] }) {
       name: 'description', label: t('create.description'), optional: t('common.optional'),
       control: h('textarea', { id: 'edit-description', class: 'input textarea', rows: 3, testid: 'field-description' }, token.description || ''),
     });
-    const expiry = createExpiryField({ initial: token.expires_at ? { kind: 'days', days: 30 } : { kind: 'never' } });
+    const expiry = createExpiryField({ initial: token.expires_at ? { kind: 'days', days: 30 } : { kind: 'never' }, counted: 'saved' });
     expiry.element.hidden = true;
     const changeExpiry = h('button', {
       type: 'button', class: 'btn btn-sm', testid: 'change-expiry',

@@ -341,6 +341,7 @@ export function mount(container, { navigate }) {
     clearTimeout(busyTimer);
     place.key = tableArea.contains(table) ? shownKey : '';
     place.top = place.key ? scrolledTo : 0;
+    place.newToken = null;
   };
 }
 
@@ -355,18 +356,20 @@ function buildTable(tbody, onSort) {
     }
     return th;
   };
+  // The name's column holds the description too, on its second line.
+  const nameHeader = header('name', 'name');
+  nameHeader.append(h('span', { class: 'th-secondary' }, ` · ${t('list.col.description')}`));
   return h('table', { class: 'data-table', testid: 'token-table' },
     h('caption', { class: 'visually-hidden' }, t('list.caption')),
     h('thead', {},
       h('tr', {},
-        header('name', 'name'),
+        nameHeader,
         header('created', 'created_at'),
         header('expiry', 'expires_at'),
         header('status'),
         header('composition'),
         header('numbers'),
         header('lastUsed', 'last_used_at'),
-        header('description'),
         h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'visually-hidden' }, t('list.col.actions'))))),
     tbody);
 }
@@ -394,14 +397,15 @@ function createRow({ reload }) {
   let token = null;
   const name = h('a', { class: 'token-name', testid: 'cell-name' });
   const hint = h('span', { class: 'mono hint', testid: 'cell-hint' });
+  // The hint is beside the name, and the description is the name's second line: one line, ending in
+  // an ellipsis, the whole of it in the title (and on the token's page).
+  const descriptionText = h('span', { class: 'token-description', testid: 'cell-description' });
   const created = dateCell('cell-created');
   const expiry = dateCell('cell-expiry');
   const status = h('td', { testid: 'cell-status' });
   const flags = flagStack();
   const count = h('span', { class: 'count', testid: 'cell-numbers-count' });
   const lastUsed = dateCell('cell-last-used');
-  const descriptionText = h('span', { class: 'clamp' });
-  const description = h('td', { class: 'cell-description', testid: 'cell-description' }, descriptionText);
   const view = h('button', {
     type: 'button',
     class: 'btn btn-sm',
@@ -424,14 +428,15 @@ function createRow({ reload }) {
   const numbers = h('div', { class: 'cell-inline' }, count, manage);
   const actions = h('td', { class: 'col-actions' }, revoke);
   const element = h('tr', { testid: 'token-row' },
-    h('td', {}, h('div', { class: 'cell-name-col' }, name, hint)),
+    h('td', {}, h('div', { class: 'cell-name-col' },
+      h('div', { class: 'cell-line' }, name, hint),
+      h('div', { class: 'cell-line cell-second-line' }, descriptionText))),
     created.cell,
     expiry.cell,
     status,
     h('td', {}, h('div', { class: 'cell-inline' }, flags.element, view)),
     h('td', {}, numbers),
     lastUsed.cell,
-    description,
     actions);
   let shownStatus = null;
   let shownCountries = null;
@@ -441,6 +446,9 @@ function createRow({ reload }) {
     const revoked = token.status === 'REVOKED';
     element.dataset.tokenId = token.id;
     element.classList.toggle('row-revoked', revoked);
+    // The token just created (listQuery.js showNewToken) is marked until the list is left.
+    if (token.id === place.newToken) element.dataset.new = 'true';
+    else delete element.dataset.new;
     name.href = `#/token/${encodeURIComponent(token.id)}`;
     setText(name, token.name);
     name.title = token.name;
@@ -467,8 +475,8 @@ function createRow({ reload }) {
     present(actions, revoke, !revoked);
     lastUsed.set(token.last_used_at, 'date.never');
     setText(descriptionText, token.description || '');
-    if (token.description) description.title = token.description;
-    else description.removeAttribute('title');
+    if (token.description) descriptionText.title = token.description;
+    else descriptionText.removeAttribute('title');
   }
 
   return { element, update };
@@ -506,40 +514,63 @@ function dateCell(testid) {
   };
 }
 
+// Countries shown in a row's Composition cell, each as its flag and its code; "+N" for the rest.
+const SHOWN_COUNTRIES = 2;
+
 /**
- * Up to four flags, "+N" for the rest, and every country's name for hover and screen readers. The
- * nodes stay from page to page and only change what they show: a node put into the table is styled
- * from scratch, and a page step would otherwise make about 125 new flags.
+ * Up to two countries as flag and code ("CI", "ML": adjacent flags alone read as one), "+N" for
+ * the rest, and every country's name for hover and screen readers. The nodes stay from page to page
+ * and only change what they show: a node put into the table is styled from scratch, and a page step
+ * would otherwise make a hundred-odd new flags.
  */
 function flagStack() {
   const element = h('span', { class: 'flag-stack' });
   const more = h('span', { class: 'flag-more' });
   const names = h('span', { class: 'visually-hidden' });
   element.append(names);
-  const pictures = []; // The flag nodes, first in the stack, then "+N" when shown, then the names.
+  const items = []; // One per country shown, first in the stack, then "+N" when shown, then the names.
   return {
     element,
     set(countries) {
       const text = countries.map(countryName).join(', ');
       element.title = text;
       setText(names, text);
-      const extra = countries.length - 4;
+      const extra = countries.length - SHOWN_COUNTRIES;
       setText(more, `+${extra}`);
       if (extra > 0 && more.parentNode !== element) names.before(more);
       else if (extra <= 0) more.remove();
-      const shown = countries.slice(0, 4);
+      const shown = countries.slice(0, SHOWN_COUNTRIES);
       shown.forEach((iso, index) => {
-        const node = pictures[index];
-        const src = flagSource(iso);
-        if (node && src && node.tagName === 'IMG') {
-          if (node.getAttribute('src') !== src) node.setAttribute('src', src);
-          return;
+        if (!items[index]) {
+          items[index] = flagItem();
+          (more.parentNode === element ? more : names).before(items[index].element);
         }
-        pictures[index] = flag(iso);
-        if (node) node.replaceWith(pictures[index]);
-        else (more.parentNode === element ? more : names).before(pictures[index]);
+        items[index].set(iso);
       });
-      for (const node of pictures.splice(shown.length)) node.remove();
+      for (const item of items.splice(shown.length)) item.element.remove();
+    },
+  };
+}
+
+/** One country of a row's Composition cell: its flag, then its code. */
+function flagItem() {
+  // The names are read from the stack's hidden text; the code is for the eye.
+  const code = h('span', { class: 'flag-code', 'aria-hidden': 'true' });
+  const element = h('span', { class: 'flag-item' }, code);
+  let picture = null;
+  return {
+    element,
+    set(iso) {
+      const src = flagSource(iso);
+      if (picture && src && picture.tagName === 'IMG') {
+        if (picture.getAttribute('src') !== src) picture.setAttribute('src', src);
+      } else {
+        const next = flag(iso);
+        if (picture) picture.replaceWith(next);
+        else element.prepend(next);
+        picture = next;
+      }
+      setText(code, iso);
     },
   };
 }

@@ -11,14 +11,20 @@
 //!   still holds the secret: a copy the user made in between is left alone, and no placeholder is
 //!   ever written (a placeholder would itself become a history entry);
 //! - the owner thread keeps its copy of the secret in a `Zeroizing` buffer and drops it once the
-//!   clipboard no longer needs watching.
+//!   clipboard no longer needs watching;
+//! - each copy is numbered, and what became of it ([`ClearOutcome`]: cleared, left alone because
+//!   the clipboard held something else by then, replaced by a later copy, or failed) is kept, so
+//!   the dialog says what happened rather than assuming the clipboard was cleared.
 //!
 //! [`ClipboardBackend`] hides the system clipboard so command tests run without an X server.
 
+use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// What the owner thread needs from a clipboard. Implemented by [`SystemClipboard`] and, in tests,
@@ -68,6 +74,11 @@ impl ClipboardBackend for SystemClipboard {
             use arboard::SetExtApple;
             set.exclude_from_history()
         };
+        // Compiled by the Windows lint of `make test`, never run here. arboard puts the
+        // registered formats ExcludeClipboardContentFromMonitorProcessing and
+        // CanIncludeInClipboardHistory (a DWORD 0) beside the text, as the Windows API's
+        // "Clipboard Formats" page documents ("Cloud Clipboard and Clipboard History Formats"):
+        // clipboard monitors, the clipboard history (Win+V) and the cloud clipboard skip it.
         #[cfg(windows)]
         let set = {
             use arboard::SetExtWindows;
@@ -93,11 +104,51 @@ impl ClipboardBackend for SystemClipboard {
     }
 }
 
+/// What became of one copy of a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClearOutcome {
+    /// Still on the clipboard (as far as the app knows), waiting for its deadline.
+    Pending,
+    /// The clipboard still held the secret at the deadline (or when the app quit) and was emptied.
+    Cleared,
+    /// The clipboard held something else by then (the merchant copied something): left as it was.
+    LeftAlone,
+    /// A later copy took its place before its deadline; that copy's outcome is the one that counts.
+    Replaced,
+    /// The clipboard could not be read or emptied.
+    Failed,
+}
+
+/// How many outcomes are kept: the dialog only asks about the copy it just made.
+const OUTCOMES_KEPT: usize = 16;
+
+/// The outcome of each recent copy, by copy number, shared by the owner thread and the handles.
+#[derive(Default)]
+struct Outcomes {
+    by_copy: Mutex<BTreeMap<u64, ClearOutcome>>,
+    changed: Condvar,
+}
+
+impl Outcomes {
+    fn record(&self, copy: u64, outcome: ClearOutcome) {
+        let mut by_copy = self
+            .by_copy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        by_copy.insert(copy, outcome);
+        while by_copy.len() > OUTCOMES_KEPT {
+            by_copy.pop_first();
+        }
+        self.changed.notify_all();
+    }
+}
+
 enum Request {
     Copy {
         secret: Zeroizing<String>,
         clear_after: Duration,
-        reply: Sender<Result<(), String>>,
+        reply: Sender<Result<u64, String>>,
     },
     ClearNow {
         reply: Sender<()>,
@@ -108,10 +159,12 @@ enum Request {
 #[derive(Clone)]
 pub struct SecretClipboard {
     requests: Sender<Request>,
+    outcomes: Arc<Outcomes>,
 }
 
 /// The copy the owner thread watches until its deadline.
 struct Watched {
+    copy: u64,
     secret: Zeroizing<String>,
     deadline: Instant,
 }
@@ -121,17 +174,22 @@ impl SecretClipboard {
     /// copies never connects to the clipboard.
     pub fn spawn(factory: BackendFactory) -> Result<SecretClipboard, String> {
         let (sender, receiver) = mpsc::channel();
+        let outcomes = Arc::new(Outcomes::default());
+        let owner_outcomes = Arc::clone(&outcomes);
         thread::Builder::new()
             .name("clipboard-owner".to_owned())
-            .spawn(move || own_clipboard(factory, receiver))
+            .spawn(move || own_clipboard(factory, receiver, &owner_outcomes))
             .map_err(|error| format!("could not start the clipboard thread: {error}"))?;
-        Ok(SecretClipboard { requests: sender })
+        Ok(SecretClipboard {
+            requests: sender,
+            outcomes,
+        })
     }
 
     /// Copies `secret` and arranges for it to be cleared after `clear_after` if it is still there.
     /// A previous copy that is still watched is replaced (its deadline no longer matters: the
-    /// clipboard now holds the new secret).
-    pub fn copy(&self, secret: Zeroizing<String>, clear_after: Duration) -> Result<(), String> {
+    /// clipboard now holds the new secret). Returns the copy's number, for [`Self::outcome`].
+    pub fn copy(&self, secret: Zeroizing<String>, clear_after: Duration) -> Result<u64, String> {
         let (reply, answer) = mpsc::channel();
         self.send(Request::Copy {
             secret,
@@ -153,6 +211,35 @@ impl SecretClipboard {
         }
     }
 
+    /// What became of copy number `copy`, waiting at most `timeout` while it is still
+    /// [`ClearOutcome::Pending`]. A number the owner never gave (or forgot, after many later
+    /// copies) reads as `Failed`: nothing can be said about it.
+    pub fn outcome(&self, copy: u64, timeout: Duration) -> ClearOutcome {
+        let deadline = Instant::now() + timeout;
+        let mut by_copy = self
+            .outcomes
+            .by_copy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            match by_copy.get(&copy) {
+                None => return ClearOutcome::Failed,
+                Some(ClearOutcome::Pending) => {}
+                Some(outcome) => return *outcome,
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return ClearOutcome::Pending;
+            }
+            by_copy = self
+                .outcomes
+                .changed
+                .wait_timeout(by_copy, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+    }
+
     fn send(&self, request: Request) -> Result<(), String> {
         self.requests
             .send(request)
@@ -160,10 +247,11 @@ impl SecretClipboard {
     }
 }
 
-fn own_clipboard(factory: BackendFactory, requests: Receiver<Request>) {
+fn own_clipboard(factory: BackendFactory, requests: Receiver<Request>, outcomes: &Outcomes) {
     let mut factory = Some(factory);
     let mut backend: Option<Box<dyn ClipboardBackend>> = None;
     let mut watched: Option<Watched> = None;
+    let mut copies: u64 = 0;
     loop {
         let request = match &watched {
             Some(copy) => {
@@ -192,24 +280,31 @@ fn own_clipboard(factory: BackendFactory, requests: Receiver<Request>) {
                             None => Err("the system clipboard is not available".to_owned()),
                         }
                     });
-                watched = match result {
-                    Ok(()) => Some(Watched {
+                let result = result.map(|()| {
+                    copies += 1;
+                    if let Some(previous) = watched.take() {
+                        outcomes.record(previous.copy, ClearOutcome::Replaced);
+                    }
+                    outcomes.record(copies, ClearOutcome::Pending);
+                    watched = Some(Watched {
+                        copy: copies,
                         secret,
                         deadline: Instant::now() + clear_after,
-                    }),
-                    // The new secret is not on the clipboard; an older one may still be.
-                    Err(_) => watched,
-                };
+                    });
+                    copies
+                });
+                // On failure the new secret is not on the clipboard; an older one may still be,
+                // and stays watched.
                 let _ = reply.send(result);
             }
             Some(Request::ClearNow { reply }) => {
-                clear_if_still_held(&mut backend, watched.take());
+                clear_if_still_held(&mut backend, watched.take(), outcomes);
                 let _ = reply.send(());
             }
-            None => clear_if_still_held(&mut backend, watched.take()),
+            None => clear_if_still_held(&mut backend, watched.take(), outcomes),
         }
     }
-    clear_if_still_held(&mut backend, watched.take());
+    clear_if_still_held(&mut backend, watched.take(), outcomes);
 }
 
 fn ensure_backend(
@@ -233,21 +328,38 @@ fn ensure_backend(
     Ok(())
 }
 
-fn clear_if_still_held(backend: &mut Option<Box<dyn ClipboardBackend>>, watched: Option<Watched>) {
-    let (Some(clipboard), Some(copy)) = (backend.as_mut(), watched) else {
+fn clear_if_still_held(
+    backend: &mut Option<Box<dyn ClipboardBackend>>,
+    watched: Option<Watched>,
+    outcomes: &Outcomes,
+) {
+    let Some(copy) = watched else {
         return;
     };
-    match clipboard.text() {
+    let Some(clipboard) = backend.as_mut() else {
+        outcomes.record(copy.copy, ClearOutcome::Failed);
+        return;
+    };
+    let outcome = match clipboard.text() {
         Ok(Some(current)) if current.as_str() == copy.secret.as_str() => {
             if let Err(error) = clipboard.clear() {
                 log::warn!("{error}");
+                ClearOutcome::Failed
             } else {
                 log::info!("clipboard cleared: it still held a token secret");
+                ClearOutcome::Cleared
             }
         }
-        Ok(_) => log::info!("clipboard left alone: it no longer holds the token secret"),
-        Err(error) => log::warn!("{error}"),
-    }
+        Ok(_) => {
+            log::info!("clipboard left alone: it no longer holds the token secret");
+            ClearOutcome::LeftAlone
+        }
+        Err(error) => {
+            log::warn!("{error}");
+            ClearOutcome::Failed
+        }
+    };
+    outcomes.record(copy.copy, outcome);
     // `copy.secret` is zeroized here, when it drops.
 }
 
@@ -347,6 +459,78 @@ pub(crate) mod tests {
             memory.current().as_deref(),
             Some("the user's own text"),
             "the timer must not clear what the user copied after us"
+        );
+    }
+
+    #[test]
+    fn the_outcome_of_a_copy_says_whether_it_was_cleared_or_left_alone() {
+        let memory = MemoryClipboard::default();
+        let clipboard = SecretClipboard::spawn(memory.factory()).expect("thread starts");
+        let cleared = clipboard
+            .copy(
+                Zeroizing::new("secret-five".to_owned()),
+                Duration::from_millis(100),
+            )
+            .expect("copy succeeds");
+        assert_eq!(
+            clipboard.outcome(cleared, Duration::ZERO),
+            ClearOutcome::Pending,
+            "before its deadline a copy is pending"
+        );
+        assert_eq!(
+            clipboard.outcome(cleared, Duration::from_secs(5)),
+            ClearOutcome::Cleared,
+            "the clipboard still held the secret at the deadline, so it was emptied"
+        );
+
+        let left = clipboard
+            .copy(
+                Zeroizing::new("secret-six".to_owned()),
+                Duration::from_millis(100),
+            )
+            .expect("copy succeeds");
+        memory.user_copies("the merchant's own text");
+        assert_eq!(
+            clipboard.outcome(left, Duration::from_secs(5)),
+            ClearOutcome::LeftAlone,
+            "the merchant copied something else: the dialog must not say the clipboard was cleared"
+        );
+        assert_eq!(
+            memory.current().as_deref(),
+            Some("the merchant's own text"),
+            "and that text is still there"
+        );
+    }
+
+    #[test]
+    fn a_second_copy_replaces_the_first_and_only_its_outcome_counts() {
+        let memory = MemoryClipboard::default();
+        let clipboard = SecretClipboard::spawn(memory.factory()).expect("thread starts");
+        let first = clipboard
+            .copy(
+                Zeroizing::new("secret-seven".to_owned()),
+                Duration::from_secs(300),
+            )
+            .expect("copy succeeds");
+        let second = clipboard
+            .copy(
+                Zeroizing::new("secret-seven".to_owned()),
+                Duration::from_millis(100),
+            )
+            .expect("copy succeeds");
+        assert_ne!(first, second, "each copy has its own number");
+        assert_eq!(
+            clipboard.outcome(first, Duration::ZERO),
+            ClearOutcome::Replaced
+        );
+        assert_eq!(
+            clipboard.outcome(second, Duration::from_secs(5)),
+            ClearOutcome::Cleared
+        );
+        assert_eq!(
+            clipboard.outcome(second + 100, Duration::ZERO),
+            ClearOutcome::Failed,
+            "a copy the owner never made has no outcome to report"
         );
     }
 

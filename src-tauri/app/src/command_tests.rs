@@ -180,8 +180,15 @@ fn copy_puts_the_created_secret_on_the_clipboard_until_it_is_discarded() {
         .expect("copy succeeds");
     assert_eq!(
         copied,
-        json!({ "clear_after_secs": 30 }),
-        "the default delay is reported to the UI"
+        json!({ "clear_after_secs": 30, "copy": 1 }),
+        "the default delay is reported to the UI, with the copy's number"
+    );
+    let outcome = harness
+        .invoke("clipboard_outcome", json!({ "copy": 1 }))
+        .expect("the outcome can be asked for");
+    assert_eq!(
+        outcome, "pending",
+        "before its delay the copy is still on the clipboard"
     );
     assert!(
         harness.clipboard.current().as_deref() == Some(secret.as_str()),
@@ -330,6 +337,46 @@ fn an_imported_catalog_is_validated_kept_and_used_at_next_start() {
         Catalog::embedded().version,
         "a damaged file falls back to the embedded catalog"
     );
+}
+
+#[test]
+fn a_catalog_preview_says_what_changes_and_applies_nothing() {
+    let dir = ScanDir::new();
+    let harness = harness(dir.path());
+    let current = harness
+        .invoke("get_catalog", json!({}))
+        .expect("catalog readable");
+    let mut newer = current.clone();
+    newer["version"] = json!("2099-02-01-test");
+    let countries = newer["countries"].as_array_mut().expect("countries");
+    countries.retain(|country| country["iso"] != "ML");
+    let preview = harness
+        .invoke("preview_catalog", json!({ "json": newer.to_string() }))
+        .expect("a valid catalog can be previewed");
+    assert_eq!(preview["version"], "2099-02-01-test");
+    assert_eq!(preview["current_version"], current["version"]);
+    assert_eq!(preview["changes"]["countries_removed"], json!(["ML"]));
+    assert_eq!(preview["changes"]["countries_added"], json!([]));
+    let info = harness.invoke("app_info", json!({})).expect("app info");
+    assert_eq!(
+        info["catalog_version"], current["version"],
+        "a preview applies nothing"
+    );
+    assert!(
+        !harness.paths.catalog.exists(),
+        "and keeps nothing for the next start"
+    );
+
+    newer["countries"][0]["name"] = json!("Ivory\u{1b}[31mCoast");
+    let error = harness
+        .invoke("preview_catalog", json!({ "json": newer.to_string() }))
+        .expect_err("a control character in a name is refused");
+    assert_eq!(error["kind"], "invalid_catalog");
+    let huge = " ".repeat(clapay_core::catalog::MAX_CATALOG_BYTES + 1);
+    let error = harness
+        .invoke("preview_catalog", json!({ "json": huge }))
+        .expect_err("a file over 1 MiB is refused");
+    assert_eq!(error["kind"], "invalid_catalog");
 }
 
 #[test]

@@ -81,6 +81,7 @@ fn the_csp_is_explicit_and_allows_no_remote_source_nor_unsafe_script() {
     };
     let mut script_sources = None;
     let mut default_sources = None;
+    let mut directives = std::collections::BTreeMap::new();
     for directive in text.split(';').map(str::trim).filter(|d| !d.is_empty()) {
         let mut words = directive.split_whitespace();
         let name = words.next().unwrap_or_default().to_owned();
@@ -99,6 +100,7 @@ fn the_csp_is_explicit_and_allows_no_remote_source_nor_unsafe_script() {
                  http://ipc.localhost may appear"
             );
         }
+        directives.insert(name.clone(), sources.join(" "));
         match name.as_str() {
             "script-src" => script_sources = Some(sources),
             "default-src" => default_sources = Some(sources),
@@ -112,6 +114,15 @@ fn the_csp_is_explicit_and_allows_no_remote_source_nor_unsafe_script() {
         assert!(
             !scripts.iter().any(|source| source == forbidden),
             "CSP script-src must not allow {forbidden}"
+        );
+    }
+    // Directives default-src does not cover, closed: no plugin content (<object>, <embed>), no
+    // <base> that would move every relative URL of the page elsewhere, no form sent anywhere.
+    for closed in ["object-src", "base-uri", "form-action"] {
+        assert_eq!(
+            directives.get(closed).map(String::as_str),
+            Some("'none'"),
+            "CSP {closed} must be 'none'; the CSP is: {text}"
         );
     }
 }

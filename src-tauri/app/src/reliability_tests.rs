@@ -295,6 +295,13 @@ fn the_daily_backup_is_due_without_a_backup_or_after_a_day() {
     std::fs::remove_file(backups.join(stamp(now - chrono::Duration::hours(2)))).expect("rm");
     std::fs::write(backups.join(stamp(now - chrono::Duration::hours(25))), b"x").expect("write");
     assert!(due_in(&backups, now).is_zero(), "a day-old backup: due now");
+    // The clock was set back after a backup: one dated in the future is not the newest, so the
+    // daily backups go on instead of waiting until that date.
+    std::fs::write(backups.join(stamp(now + chrono::Duration::days(30))), b"x").expect("write");
+    assert!(
+        due_in(&backups, now).is_zero(),
+        "a backup dated in the future does not stop the daily ones"
+    );
 }
 
 /// The writes of the damaged-database test, with arguments that would succeed on a sound one.

@@ -54,10 +54,9 @@ fn seeded_database() -> PathBuf {
     let tokens = env_usize("BENCH_TOKENS", 100_000);
     let numbers = env_usize("BENCH_NUMBERS", 200_000);
     let dir = target_dir().join("bench-data");
-    let path = dir.join(format!(
-        "seed-{tokens}-{numbers}-v{}.db",
-        clapay_core::db::SCHEMA_VERSION
-    ));
+    // Named after the schema's text, so a seeded file never outlives the schema it was made with.
+    let schema = crc32fast::hash(clapay_core::db::MIGRATIONS.concat().as_bytes());
+    let path = dir.join(format!("seed-{tokens}-{numbers}-{schema:08x}.db"));
     if !path.exists() {
         std::fs::create_dir_all(&dir).expect("bench-data dir");
         let partial = dir.join("seeding.db");
@@ -202,9 +201,24 @@ fn floor_lookup(
         .expect("select")
 }
 
-/// The create baseline's connection: the same file and pragmas, and a table of its own.
+/// A connection to the baselines' own database, beside the registry's (the same folder, so the
+/// same disk), with the pragmas every registry connection has. The baselines' tables cannot live
+/// in the registry's file: a ClaPay Tokens database holds exactly the schema its migrations make.
+fn baseline_database(path: &Path) -> rusqlite::Connection {
+    let connection =
+        rusqlite::Connection::open(path.with_file_name("baselines.db")).expect("baseline database");
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -65536;",
+        )
+        .expect("baseline pragmas");
+    connection
+}
+
+/// The create baseline's connection: the same disk and pragmas, and a table of its own.
 fn bare_connection(path: &Path) -> rusqlite::Connection {
-    let bare = clapay_core::db::open(path).expect("baseline connection");
+    let bare = baseline_database(path);
     bare.execute_batch(
         "CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)",
     )
@@ -250,12 +264,12 @@ fn random_number(key: u64) -> String {
 }
 
 /// The floor of a create as `reference/performance.md` measures it ("1 token + 3 composition +
-/// 5 number rows in one transaction"): the same rows in plain tables of the same file, a token
-/// with a UNIQUE 32-byte digest among 100,000 (seeded here once) and no other index or trigger.
-/// What a create writes beyond these rows (the list's indexes, the access summary the triggers
-/// keep, the history event) and what it computes (validation, the answer) is the gap to it.
+/// 5 number rows in one transaction"): the same rows in plain tables on the same disk, a token
+/// with a UNIQUE 32-byte digest among 100,000 (seeded here once per run) and no other index or
+/// trigger. What a create writes beyond these rows (the list's indexes, the history event) and
+/// what it computes (validation, the answer) is the gap to it.
 fn minimal_connection(path: &Path) -> rusqlite::Connection {
-    let minimal = clapay_core::db::open(path).expect("minimal-create connection");
+    let minimal = baseline_database(path);
     minimal
         .execute_batch(
             "CREATE TABLE IF NOT EXISTS bench_min_tokens (

@@ -218,11 +218,14 @@ impl Registry {
 }
 
 /// A field as recorded: at most [`FIELD_MAX`] characters, and whether it was longer.
-fn capped(value: &str) -> (String, bool) {
-    let mut characters = value.chars();
-    let kept: String = characters.by_ref().take(FIELD_MAX).collect();
-    let longer = characters.next().is_some();
-    (kept, longer)
+fn capped(mut value: String) -> (String, bool) {
+    match value.char_indices().nth(FIELD_MAX) {
+        Some((cut, _)) => {
+            value.truncate(cut);
+            (value, true)
+        }
+        None => (value, false),
+    }
 }
 
 /// Decides a check without writing anything, and returns the use to record.
@@ -232,9 +235,9 @@ pub(crate) fn decide(
     request: &AuthorizeRequest,
     now: DateTime<Utc>,
 ) -> Result<(Decision, UsageEvent)> {
-    let (country, country_long) = capped(&normalize_code(&request.country));
-    let (operator, operator_long) = capped(&normalize_code(&request.operator));
-    let (method, method_long) = capped(&normalize_code(&request.method));
+    let (country, country_long) = capped(normalize_code(&request.country));
+    let (operator, operator_long) = capped(normalize_code(&request.operator));
+    let (method, method_long) = capped(normalize_code(&request.method));
     let (phone, phone_long) = match request
         .phone
         .as_deref()
@@ -242,7 +245,7 @@ pub(crate) fn decide(
         .filter(|phone| !phone.is_empty())
     {
         Some(phone) => {
-            let (kept, longer) = capped(phone);
+            let (kept, longer) = capped(phone.to_string());
             (Some(kept), longer)
         }
         None => (None, false),
@@ -291,7 +294,7 @@ pub(crate) fn decide(
                 context.country_name()
             ),
             environment: token.as_ref().map(|token| token.environment),
-            token: token.as_ref().map(CheckedToken::reference),
+            token: None,
             paused,
         },
         Some(reason) => Decision {
@@ -299,12 +302,26 @@ pub(crate) fn decide(
             reason: Some(reason),
             message: context.message(reason, &detail),
             environment: token.as_ref().map(|token| token.environment),
-            token: token.as_ref().map(CheckedToken::reference),
+            token: None,
             paused,
         },
     };
+    // The token's id goes to both the answer and the record; its name to the answer only.
+    let (decision, token_id) = match token {
+        Some(token) => (
+            Decision {
+                token: Some(TokenRef {
+                    id: token.id.clone(),
+                    name: token.name,
+                }),
+                ..decision
+            },
+            Some(token.id),
+        ),
+        None => (decision, None),
+    };
     let event = UsageEvent {
-        token_id: token.map(|token| token.id),
+        token_id,
         at: to_millis(now),
         reason,
         country: context.country,
@@ -320,15 +337,6 @@ struct CheckedToken {
     id: String,
     name: String,
     environment: Environment,
-}
-
-impl CheckedToken {
-    fn reference(&self) -> TokenRef {
-        TokenRef {
-            id: self.id.clone(),
-            name: self.name.clone(),
-        }
-    }
 }
 
 /// What a check decided: a denial's reason and its detail (for the message), the token, and
@@ -370,24 +378,64 @@ impl TokenState {
             now,
         )
     }
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenState> {
+        Ok(TokenState {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            revoked_at: row.get(2)?,
+            expires_at: row.get(3)?,
+            rolled_to: row.get(4)?,
+            grace_ends_at: row.get(5)?,
+        })
+    }
 }
 
-fn token_state(connection: &Connection, id: &str) -> Result<Option<TokenState>> {
-    Ok(connection
-        .prepare_cached(
-            "SELECT id, name, revoked_at, expires_at, rolled_to, grace_ends_at FROM tokens WHERE id = ?1",
-        )?
-        .query_row([id], |row| {
-            Ok(TokenState {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                revoked_at: row.get(2)?,
-                expires_at: row.get(3)?,
-                rolled_to: row.get(4)?,
-                grace_ends_at: row.get(5)?,
-            })
-        })
-        .optional()?)
+/// What a token's composition and numbers say about a request, read by [`RULES`].
+struct Rules {
+    /// The composition holds the request's (country, operator, method).
+    allowed: bool,
+    /// The token's numbers in the request's country.
+    numbers_here: i64,
+    /// The state of the phone as typed (its E.164 candidate) among those numbers, if there.
+    phone_as_typed: Option<bool>,
+}
+
+/// The composition and numbers of the token whose id is `{id}`, for the request's country (`?2`),
+/// operator (`?3`), method (`?4`) and phone as typed in E.164 (`?5`, or NULL): each subquery reads
+/// its table by key.
+const RULES: &str = "
+    EXISTS (SELECT 1 FROM composition
+            WHERE token_id = {id} AND country = ?2 AND operator = ?3 AND method = ?4),
+    (SELECT count(*) FROM numbers WHERE token_id = {id} AND country = ?2),
+    (SELECT enabled FROM numbers WHERE number = ?5 AND token_id = {id} AND country = ?2)";
+
+/// The token found by its digest (`?1`), with the rules it decides by (columns 8 to 10).
+static TOKEN_AND_RULES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT t.id, t.name, t.revoked_at, t.expires_at, t.rolled_to, t.grace_ends_at,
+                t.environment, t.digest, {}
+         FROM tokens t WHERE t.digest = ?1",
+        RULES.replace("{id}", "t.id")
+    )
+});
+
+/// The token of id `?1`, with the rules it decides by (columns 6 to 8): a rolling token's
+/// successor.
+static SUCCESSOR_AND_RULES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT t.id, t.name, t.revoked_at, t.expires_at, t.rolled_to, t.grace_ends_at, {}
+         FROM tokens t WHERE t.id = ?1",
+        RULES.replace("{id}", "t.id")
+    )
+});
+
+fn rules_from_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Rules> {
+    Ok(Rules {
+        allowed: row.get(first)?,
+        numbers_here: row.get(first + 1)?,
+        phone_as_typed: row.get(first + 2)?,
+    })
 }
 
 /// The decision once every field fits.
@@ -409,29 +457,30 @@ fn decide_checked(
         }
     };
     let digest = parsed.digest();
+    let as_typed = context.phone.as_deref().and_then(international_candidate);
     let found = connection
-        .prepare_cached(
-            "SELECT id, name, environment, digest, revoked_at, expires_at, rolled_to, grace_ends_at
-             FROM tokens WHERE digest = ?1",
-        )?
-        .query_row(params![digest.as_slice()], |row| {
-            let stored: Vec<u8> = row.get(3)?;
-            let environment: String = row.get(2)?;
-            Ok((
-                TokenState {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    revoked_at: row.get(4)?,
-                    expires_at: row.get(5)?,
-                    rolled_to: row.get(6)?,
-                    grace_ends_at: row.get(7)?,
-                },
-                environment,
-                digests_equal(&stored, &digest),
-            ))
-        })
+        .prepare_cached(&TOKEN_AND_RULES)?
+        .query_row(
+            params![
+                digest.as_slice(),
+                context.country,
+                context.operator,
+                context.method,
+                as_typed
+            ],
+            |row| {
+                let stored = row.get_ref(7)?.as_blob().unwrap_or_default();
+                let environment: String = row.get(6)?;
+                Ok((
+                    TokenState::from_row(row)?,
+                    environment,
+                    digests_equal(stored, &digest),
+                    rules_from_row(row, 8)?,
+                ))
+            },
+        )
         .optional()?;
-    let Some((state, stored_environment, digest_matches)) = found else {
+    let Some((state, stored_environment, digest_matches, own_rules)) = found else {
         return Ok(Outcome::denied(DenyReason::Unknown, "", None));
     };
     // The secret's prefix is covered by its digest, so it is what the token is; a row that says
@@ -444,15 +493,14 @@ fn decide_checked(
         name: state.name.clone(),
         environment: parsed.environment(),
     };
+    let name = token.name.clone();
     if expected.is_some_and(|expected| expected != parsed.environment()) {
-        let name = token.name.clone();
         return Ok(Outcome::denied(
             DenyReason::WrongEnvironment,
             &name,
             Some(token),
         ));
     }
-    let name = token.name.clone();
     match state.status(now) {
         Status::Revoked => return Ok(Outcome::denied(DenyReason::Revoked, &name, Some(token))),
         Status::Rolled => return Ok(Outcome::denied(DenyReason::Rolled, &name, Some(token))),
@@ -461,16 +509,30 @@ fn decide_checked(
     }
     // A rolling token decides as the end of its chain of rolls: the successor, or the
     // successor's successor if that one was rolled too. That token must itself be usable.
-    let mut deciding = state;
+    let mut deciding = (state, own_rules);
     for _ in 0..ROLL_CHAIN_MAX {
-        let Some(next) = deciding.rolled_to.clone() else {
+        let Some(next) = deciding.0.rolled_to.clone() else {
             break;
         };
-        match token_state(connection, &next)? {
+        let successor = connection
+            .prepare_cached(&SUCCESSOR_AND_RULES)?
+            .query_row(
+                params![
+                    next,
+                    context.country,
+                    context.operator,
+                    context.method,
+                    as_typed
+                ],
+                |row| Ok((TokenState::from_row(row)?, rules_from_row(row, 6)?)),
+            )
+            .optional()?;
+        match successor {
             Some(successor) => deciding = successor,
             None => return Ok(Outcome::denied(DenyReason::Unknown, "", Some(token))),
         }
     }
+    let (deciding, rules) = deciding;
     if deciding.rolled_to.is_some() {
         // A chain longer than any merchant makes: refuse rather than guess.
         return Ok(Outcome::denied(DenyReason::Rolled, &name, Some(token)));
@@ -495,16 +557,23 @@ fn decide_checked(
             _ => {}
         }
     }
-    let deny = |reason: DenyReason, detail: &str, token: CheckedToken| {
-        Ok(Outcome::denied(reason, detail, Some(token)))
-    };
-    match composition_level(connection, &deciding.id, context)? {
-        CompositionLevel::Country => return deny(DenyReason::CountryNotAllowed, "", token),
-        CompositionLevel::Operator => return deny(DenyReason::OperatorNotAllowed, "", token),
-        CompositionLevel::Method => return deny(DenyReason::MethodNotAllowed, "", token),
-        CompositionLevel::Allowed => {}
+    if !rules.allowed {
+        let reason = composition_refusal(connection, &deciding.id, context)?;
+        return Ok(Outcome::denied(reason, "", Some(token)));
     }
-    let (whitelist, paused) = whitelist_decision(connection, &deciding.id, context)?;
+    let whitelist = whitelist_decision(connection, &deciding.id, context, &rules, as_typed)?;
+    // Whether every number of the country is disabled, for the words of a denial only.
+    let paused = match whitelist {
+        Whitelist::Unrestricted | Whitelist::Enabled => false,
+        Whitelist::Required | Whitelist::Disabled(_) | Whitelist::NotListed(_) => {
+            let enabled: i64 = connection
+                .prepare_cached(
+                    "SELECT count(*) FROM numbers WHERE token_id = ?1 AND country = ?2 AND enabled = 1",
+                )?
+                .query_row(params![deciding.id, context.country], |row| row.get(0))?;
+            enabled == 0
+        }
+    };
     let mut outcome = match whitelist {
         Whitelist::Unrestricted | Whitelist::Enabled => Outcome {
             reason: None,
@@ -530,38 +599,27 @@ fn decide_checked(
     Ok(outcome)
 }
 
-/// How far a request matches a token's composition.
-enum CompositionLevel {
-    /// The country is not in it.
-    Country,
-    /// The country is, the operator is not.
-    Operator,
-    /// The operator is, the method is not.
-    Method,
-    /// The triple is in it.
-    Allowed,
-}
-
-fn composition_level(
+/// Why a composition that does not hold the request's triple refuses it: its country, its
+/// operator in that country, or its method with that operator. An unknown method string never
+/// equals a stored one, so it lands on "method not allowed".
+fn composition_refusal(
     connection: &Connection,
     token_id: &str,
     context: &Context<'_>,
-) -> Result<CompositionLevel> {
-    // An unknown method string never equals a stored one, so it lands on "method not allowed".
+) -> Result<DenyReason> {
     let level: Option<i64> = connection
         .prepare_cached(
-            "SELECT max(CASE WHEN operator = ?3 AND method = ?4 THEN 3 WHEN operator = ?3 THEN 2 ELSE 1 END)
+            "SELECT max(CASE WHEN operator = ?3 THEN 2 ELSE 1 END)
              FROM composition WHERE token_id = ?1 AND country = ?2",
         )?
         .query_row(
-            params![token_id, context.country, context.operator, context.method],
+            params![token_id, context.country, context.operator],
             |row| row.get(0),
         )?;
     Ok(match level {
-        None => CompositionLevel::Country,
-        Some(1) => CompositionLevel::Operator,
-        Some(2) => CompositionLevel::Method,
-        Some(_) => CompositionLevel::Allowed,
+        None => DenyReason::CountryNotAllowed,
+        Some(1) => DenyReason::OperatorNotAllowed,
+        Some(_) => DenyReason::MethodNotAllowed,
     })
 }
 
@@ -579,56 +637,44 @@ enum Whitelist {
     NotListed(String),
 }
 
-/// What the token's numbers say about the request's phone, and whether every number of the
-/// request's country is disabled (the token is paused there).
+/// The whitelist's answer from the rules read with the token. A phone typed in E.164 was looked
+/// up there as it is; any other form (or an E.164 one the token does not hold, which may be a
+/// non-canonical spelling) is normalised by libphonenumber and looked up once more.
 fn whitelist_decision(
     connection: &Connection,
     token_id: &str,
     context: &Context<'_>,
-) -> Result<(Whitelist, bool)> {
-    let (numbers_here, enabled_here): (i64, i64) = connection
-        .prepare_cached(
-            "SELECT count(*), count(*) FILTER (WHERE enabled = 1) FROM numbers
-             WHERE token_id = ?1 AND country = ?2",
-        )?
-        .query_row(params![token_id, context.country], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-    if numbers_here == 0 {
-        return Ok((Whitelist::Unrestricted, false));
+    rules: &Rules,
+    as_typed: Option<String>,
+) -> Result<Whitelist> {
+    if rules.numbers_here == 0 {
+        return Ok(Whitelist::Unrestricted);
     }
-    let paused = enabled_here == 0;
     let Some(phone) = context.phone.as_deref() else {
-        return Ok((Whitelist::Required, paused));
+        return Ok(Whitelist::Required);
     };
-    let state = |number: &str| -> Result<Option<bool>> {
-        Ok(connection
-            .prepare_cached(
-                "SELECT enabled FROM numbers WHERE number = ?1 AND token_id = ?2 AND country = ?3",
-            )?
-            .query_row(params![number, token_id, context.country], |row| row.get(0))
-            .optional()?)
-    };
-    // A phone typed in E.164 is looked up as it is; any other form (or an E.164 one the token
-    // does not hold, which may be a non-canonical spelling) is normalised by libphonenumber first.
-    let as_typed = international_candidate(phone);
-    let mut found = match &as_typed {
-        Some(number) => state(number)?.map(|enabled| (number.clone(), enabled)),
-        None => None,
+    let mut found = match (as_typed, rules.phone_as_typed) {
+        (Some(number), Some(enabled)) => Some((number, enabled)),
+        _ => None,
     };
     let mut shown = phone.to_string();
     if found.is_none() {
         if let Ok(number) = numbers::normalize(context.catalog, &context.country, phone) {
             shown = numbers::format_international(&number);
-            found = state(&number)?.map(|enabled| (number, enabled));
+            let enabled: Option<bool> = connection
+                .prepare_cached(
+                    "SELECT enabled FROM numbers WHERE number = ?1 AND token_id = ?2 AND country = ?3",
+                )?
+                .query_row(params![number, token_id, context.country], |row| row.get(0))
+                .optional()?;
+            found = enabled.map(|enabled| (number, enabled));
         }
     }
-    let decision = match found {
+    Ok(match found {
         Some((_, true)) => Whitelist::Enabled,
         Some((number, false)) => Whitelist::Disabled(number),
         None => Whitelist::NotListed(shown),
-    };
-    Ok((decision, paused))
+    })
 }
 
 /// The E.164 spelling of a phone typed in international form (`+` or `00`, separators allowed),
@@ -671,9 +717,9 @@ mod tests {
 
     #[test]
     fn recorded_fields_are_capped_at_the_limit() {
-        assert_eq!(capped("CI"), ("CI".to_string(), false));
+        assert_eq!(capped("CI".to_string()), ("CI".to_string(), false));
         let long = "é".repeat(FIELD_MAX + 10);
-        let (kept, longer) = capped(&long);
+        let (kept, longer) = capped(long);
         assert!(longer);
         assert_eq!(
             kept.chars().count(),

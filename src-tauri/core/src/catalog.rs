@@ -1,9 +1,13 @@
 //! The reference catalog: countries, their operators, and the payment methods each operator offers.
 //!
 //! A catalog is embedded in the binary (`catalog/catalog.json`); a merchant may load a newer file.
-//! Loading is strict: unknown fields, duplicate keys, duplicate codes, malformed codes and countries
-//! that libphonenumber does not know are refused with a message naming the line or the key, so a bad
-//! file never half-replaces a good one.
+//! Loading is strict: a file over [`MAX_CATALOG_BYTES`], unknown fields, duplicate keys, duplicate
+//! codes, malformed codes, names or a version holding control characters, and countries that
+//! libphonenumber does not know are refused with a message naming the line or the key, so a bad file
+//! never half-replaces a good one.
+//!
+//! [`Catalog::changes_to`] says what a replacement adds and removes (countries, operators, methods),
+//! so the merchant sees it before the file is applied.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -152,6 +156,43 @@ pub struct Selection {
 
 const EMBEDDED_JSON: &str = include_str!("../catalog/catalog.json");
 
+/// The largest catalog file accepted, in bytes (1 MiB). The shipped one is a few kilobytes; the
+/// cap keeps a wrong file (a database, a log) from being read whole into memory and parsed.
+pub const MAX_CATALOG_BYTES: usize = 1024 * 1024;
+
+/// What replacing one catalog with another adds and removes, each list in catalog order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CatalogChanges {
+    /// Countries (ISO codes) only the new catalog lists.
+    pub countries_added: Vec<String>,
+    /// Countries only the current catalog lists.
+    pub countries_removed: Vec<String>,
+    /// Operators of a country both list, that only the new catalog has.
+    pub operators_added: Vec<OperatorRef>,
+    /// Operators of a country both list, that only the current catalog has.
+    pub operators_removed: Vec<OperatorRef>,
+    /// Methods of an operator both list, that only the new catalog offers.
+    pub methods_added: Vec<Triple>,
+    /// Methods of an operator both list, that only the current catalog offers.
+    pub methods_removed: Vec<Triple>,
+}
+
+impl CatalogChanges {
+    /// True when the two catalogs offer the same countries, operators and methods.
+    pub fn is_empty(&self) -> bool {
+        *self == CatalogChanges::default()
+    }
+}
+
+/// An operator of a country, by codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorRef {
+    /// ISO code of the country.
+    pub country: String,
+    /// Operator code.
+    pub operator: String,
+}
+
 impl Catalog {
     /// The catalog shipped in the binary.
     pub fn embedded() -> Arc<Catalog> {
@@ -166,6 +207,15 @@ impl Catalog {
 
     /// Parses and validates a catalog file's text.
     pub fn from_json(text: &str) -> Result<Catalog> {
+        if text.len() > MAX_CATALOG_BYTES {
+            return Err(Error::InvalidCatalog {
+                reason: format!(
+                    "the file is {} bytes, more than a catalog's limit of 1 MiB ({MAX_CATALOG_BYTES} \
+                     bytes); check that you chose the catalog file",
+                    text.len()
+                ),
+            });
+        }
         let catalog: Catalog =
             serde_json::from_str(text).map_err(|error| Error::InvalidCatalog {
                 reason: format!("{error}"),
@@ -179,6 +229,7 @@ impl Catalog {
         if self.version.trim().is_empty() {
             return invalid("key 'version' is empty".into());
         }
+        no_control_characters("version", &self.version)?;
         if self.countries.is_empty() {
             return invalid("key 'countries' lists no country".into());
         }
@@ -190,6 +241,7 @@ impl Catalog {
                     info.code
                 ));
             }
+            no_control_characters(&format!("methods[{index}].name"), &info.name)?;
         }
         let mut isos = HashSet::new();
         for (index, country) in self.countries.iter().enumerate() {
@@ -223,6 +275,7 @@ impl Catalog {
             if country.name.trim().is_empty() {
                 return invalid(format!("{at}.name is empty"));
             }
+            no_control_characters(&format!("{at}.name"), &country.name)?;
             if country.currency.len() != 3
                 || !country.currency.bytes().all(|b| b.is_ascii_uppercase())
             {
@@ -264,6 +317,7 @@ impl Catalog {
                 if operator.name.trim().is_empty() {
                     return invalid(format!("{at}.name is empty"));
                 }
+                no_control_characters(&format!("{at}.name"), &operator.name)?;
                 if operator.methods.is_empty() {
                     return invalid(format!("{at}.methods: {} offers no method", operator.code));
                 }
@@ -283,6 +337,62 @@ impl Catalog {
             }
         }
         Ok(())
+    }
+
+    /// What replacing this catalog with `new` adds and removes: countries, then operators of the
+    /// countries both list, then methods of the operators both list (a removed country's operators
+    /// and methods are not listed again).
+    pub fn changes_to(&self, new: &Catalog) -> CatalogChanges {
+        let mut changes = CatalogChanges::default();
+        for country in &new.countries {
+            if self.country(&country.iso).is_none() {
+                changes.countries_added.push(country.iso.clone());
+            }
+        }
+        for country in &self.countries {
+            let Some(next) = new.country(&country.iso) else {
+                changes.countries_removed.push(country.iso.clone());
+                continue;
+            };
+            let operator_ref = |operator: &Operator| OperatorRef {
+                country: country.iso.clone(),
+                operator: operator.code.clone(),
+            };
+            for operator in &next.operators {
+                if country.operator(&operator.code).is_none() {
+                    changes.operators_added.push(operator_ref(operator));
+                }
+            }
+            for operator in &country.operators {
+                let Some(next_operator) = next.operator(&operator.code) else {
+                    changes.operators_removed.push(operator_ref(operator));
+                    continue;
+                };
+                let triple = |method: &Method| Triple {
+                    country: country.iso.clone(),
+                    operator: operator.code.clone(),
+                    method: *method,
+                };
+                for method in &next_operator.methods {
+                    if !operator.methods.contains(method) {
+                        changes.methods_added.push(triple(method));
+                    }
+                }
+                for method in &operator.methods {
+                    if !next_operator.methods.contains(method) {
+                        changes.methods_removed.push(triple(method));
+                    }
+                }
+            }
+        }
+        changes
+    }
+
+    /// Validates a replacement catalog's text and says what it would change, without applying it.
+    pub fn preview_replacement(&self, text: &str) -> Result<(Catalog, CatalogChanges)> {
+        let new = Catalog::from_json(text)?;
+        let changes = self.changes_to(&new);
+        Ok((new, changes))
     }
 
     /// The country with this ISO code.
@@ -398,6 +508,22 @@ impl Catalog {
             }
         }
         Ok(triples)
+    }
+}
+
+/// Refuses a name or version holding a control character (a newline, a tab, an escape sequence):
+/// they are shown in the app and the CLI, where such characters would break the layout or the
+/// terminal.
+fn no_control_characters(key: &str, text: &str) -> Result<()> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(found) => Err(Error::InvalidCatalog {
+            reason: format!(
+                "{key}: {text:?} holds the control character U+{:04X}; names and the version are \
+                 plain text on one line",
+                u32::from(found)
+            ),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -521,6 +647,150 @@ mod tests {
             .expect_err("truncated")
             .to_string();
         assert!(error.contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn a_file_over_one_mib_is_refused_before_it_is_parsed() {
+        let mut text = EMBEDDED_JSON.to_owned();
+        // Valid JSON to the end: whitespace after the object.
+        text.push_str(&" ".repeat(MAX_CATALOG_BYTES + 1 - text.len()));
+        let error = Catalog::from_json(&text)
+            .expect_err("a file over 1 MiB must be refused")
+            .to_string();
+        assert!(
+            error.contains("1 MiB") && error.contains(&(MAX_CATALOG_BYTES + 1).to_string()),
+            "the message gives the size and the limit: {error}"
+        );
+        text.truncate(MAX_CATALOG_BYTES);
+        assert!(
+            Catalog::from_json(&text).is_ok(),
+            "a file of exactly 1 MiB is still accepted"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_or_the_version_are_refused() {
+        type Damage = fn(&mut Catalog);
+        let cases: [(&str, Damage); 4] = [
+            ("version", |c| c.version = "2026-01\u{1b}[2J".into()),
+            ("methods[0].name", |c| c.methods[0].name = "Pay\nin".into()),
+            ("countries[0].name", |c| {
+                c.countries[0].name = "Ivory\tCoast".into()
+            }),
+            ("countries[1].operators[0].name", |c| {
+                c.countries[1].operators[0].name = "Orange\u{7}".into()
+            }),
+        ];
+        for (key, damage) in cases {
+            let mut catalog = (*Catalog::embedded()).clone();
+            damage(&mut catalog);
+            let text = serde_json::to_string(&catalog).expect("serialize");
+            let error = Catalog::from_json(&text)
+                .expect_err("a control character must be refused")
+                .to_string();
+            assert!(
+                error.contains(key) && error.contains("control character"),
+                "the message names {key} and says why: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn changes_to_lists_countries_operators_and_methods_added_and_removed() {
+        let current = Catalog::embedded();
+        assert!(
+            current.changes_to(&current).is_empty(),
+            "a catalog changes nothing against itself"
+        );
+        let mut new = (*current).clone();
+        // Mali goes, an operator of Senegal goes, Côte d'Ivoire's Orange Money loses CASHOUT and
+        // Wave there gains CASHIN, and a new operator appears in Ghana.
+        new.countries.retain(|c| c.iso != "ML");
+        let senegal = new
+            .countries
+            .iter_mut()
+            .find(|c| c.iso == "SN")
+            .expect("SN");
+        let gone = senegal.operators.remove(0).code;
+        let ivory = new
+            .countries
+            .iter_mut()
+            .find(|c| c.iso == "CI")
+            .expect("CI");
+        let om = ivory
+            .operators
+            .iter_mut()
+            .find(|o| o.code == "OM")
+            .expect("OM");
+        om.methods.retain(|m| *m != Method::Cashout);
+        om.unverified_methods.retain(|m| *m != Method::Cashout);
+        let wave = ivory
+            .operators
+            .iter_mut()
+            .find(|o| o.code == "WAVE")
+            .expect("WAVE");
+        wave.methods.retain(|m| *m != Method::Cashin);
+        let ghana = new
+            .countries
+            .iter_mut()
+            .find(|c| c.iso == "GH")
+            .expect("GH");
+        ghana.operators.push(Operator {
+            code: "NEWPAY".into(),
+            name: "New Pay".into(),
+            methods: vec![Method::Merchant],
+            unverified_methods: vec![],
+        });
+        let changes = current.changes_to(&new);
+        assert_eq!(changes.countries_added, Vec::<String>::new());
+        assert_eq!(changes.countries_removed, vec!["ML".to_owned()]);
+        assert_eq!(
+            changes.operators_added,
+            vec![OperatorRef {
+                country: "GH".into(),
+                operator: "NEWPAY".into()
+            }]
+        );
+        assert_eq!(
+            changes.operators_removed,
+            vec![OperatorRef {
+                country: "SN".into(),
+                operator: gone
+            }]
+        );
+        let expected_removed = vec![
+            Triple {
+                country: "CI".into(),
+                operator: "OM".into(),
+                method: Method::Cashout,
+            },
+            Triple {
+                country: "CI".into(),
+                operator: "WAVE".into(),
+                method: Method::Cashin,
+            },
+        ];
+        assert_eq!(changes.methods_removed, expected_removed);
+        assert_eq!(changes.methods_added, Vec::<Triple>::new());
+
+        // The other way round, what was removed is added.
+        let back = new.changes_to(&current);
+        assert_eq!(back.countries_added, vec!["ML".to_owned()]);
+        assert_eq!(back.methods_added, expected_removed);
+    }
+
+    #[test]
+    fn a_preview_validates_the_file_and_gives_its_changes() {
+        let current = Catalog::embedded();
+        let error = current
+            .preview_replacement("{\"version\": ")
+            .expect_err("a broken file is refused by the preview too");
+        assert_eq!(error.kind(), "invalid_catalog");
+        let (new, changes) = current
+            .preview_replacement(EMBEDDED_JSON)
+            .expect("the shipped catalog is valid");
+        assert_eq!(new.version, current.version);
+        assert!(changes.is_empty());
     }
 
     #[test]

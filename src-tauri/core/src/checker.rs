@@ -52,21 +52,12 @@ impl Checker {
     /// window, or when [`Checker::flush`] returns.
     pub fn authorize(&self, request: &AuthorizeRequest, now: DateTime<Utc>) -> Result<Decision> {
         let connection = self.take_connection()?;
-        // One read transaction for the check's few reads: each autocommit read would take and
-        // release the WAL's read lock (file locks, a look at the WAL index) on its own.
-        let decided = begin_read(&connection)
-            .and_then(|()| decide(&connection, &self.catalog(), request, now));
-        let ended = end_read(&connection);
-        if ended.is_ok() {
-            self.idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(connection);
-        }
-        // A connection whose transaction could not end is dropped: kept, it would hold its
-        // snapshot of the WAL and stop checkpoints.
+        let decided = decide(&connection, &self.catalog(), request, now);
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(connection);
         let (decision, event) = decided?;
-        ended?;
         self.writer.record(event)?;
         Ok(decision)
     }
@@ -92,17 +83,4 @@ impl Checker {
             None => crate::db::open_existing(&self.path),
         }
     }
-}
-
-fn begin_read(connection: &Connection) -> Result<()> {
-    connection.prepare_cached("BEGIN")?.execute([])?;
-    Ok(())
-}
-
-/// Ends the read transaction, if one is open.
-fn end_read(connection: &Connection) -> Result<()> {
-    if !connection.is_autocommit() {
-        connection.prepare_cached("COMMIT")?.execute([])?;
-    }
-    Ok(())
 }

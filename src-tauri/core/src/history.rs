@@ -191,7 +191,10 @@ impl Registry {
                 max: RETENTION_MAX_DAYS,
             });
         }
-        let cutoff = to_millis(now - Duration::days(i64::from(keep_days)));
+        let cutoff_time = now - Duration::days(i64::from(keep_days));
+        let cutoff = to_millis(cutoff_time);
+        // Event details carry times as RFC 3339 text, like every other event.
+        let cutoff_text = cutoff_time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut deleted = 0u64;
         loop {
             let transaction = begin_write(&mut self.connection)?;
@@ -201,10 +204,10 @@ impl Registry {
             transaction
                 .prepare_cached(&format!(
                     "INSERT INTO history (token_id, at, kind, detail)
-                     SELECT token_id, ?3, 'pruned', json_object('count', count(*), 'before', ?1)
+                     SELECT token_id, ?3, 'pruned', json_object('count', count(*), 'before', ?4)
                      FROM ({CHUNK}) GROUP BY token_id"
                 ))?
-                .execute(params![cutoff, PRUNE_CHUNK, to_millis(now)])?;
+                .execute(params![cutoff, PRUNE_CHUNK, to_millis(now), cutoff_text])?;
             let chunk = transaction
                 .prepare_cached(&format!(
                     "DELETE FROM history WHERE id IN (SELECT id FROM ({CHUNK}))"

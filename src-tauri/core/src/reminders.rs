@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::history::{self, EventKind};
-use crate::token::TokenRef;
+use crate::token::{expiry_json, TokenRef};
 use crate::{begin_write, from_millis, to_millis, Registry};
 
 /// A token expiring within this many days is "expiring".
@@ -146,10 +146,17 @@ impl Registry {
         for (id, name, expires_at) in rows {
             let recorded = reminded
                 .query_map([&id], |row| {
-                    Ok((row.get::<_, Option<u32>>(0)?, row.get::<_, Option<i64>>(1)?))
+                    Ok((
+                        row.get::<_, Option<u32>>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                    ))
                 })?
                 .filter_map(|row| match row {
-                    Ok((Some(days), Some(about))) => Some(Ok((days, from_millis(about)))),
+                    // The expiry the reminder was about: a reminder for an earlier expiry does not
+                    // count once the token was extended.
+                    Ok((Some(days), Some(about))) => DateTime::parse_from_rfc3339(&about)
+                        .ok()
+                        .map(|about| Ok((days, about.with_timezone(&Utc)))),
                     Ok(_) => None,
                     Err(error) => Some(Err(error)),
                 })
@@ -173,7 +180,7 @@ impl Registry {
                 EventKind::Reminded,
                 &json!({
                     "threshold_days": reminder.threshold_days,
-                    "expires_at": to_millis(reminder.expires_at),
+                    "expires_at": expiry_json(Some(reminder.expires_at)),
                 }),
                 now,
             )?;

@@ -14,9 +14,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
@@ -80,18 +80,13 @@ impl UsageEvent {
     }
 }
 
-/// Writes checks in the caller's transaction: one event each, and the newest allowed use of each
-/// token as its `last_used_at` (never moved back).
+/// Writes checks in the caller's transaction: one event each, and for each token the newest of
+/// its allowed uses as its `last_used_at` (one update per token however many uses; never moved
+/// back).
 pub fn write(connection: &Connection, events: &[UsageEvent]) -> Result<()> {
     let mut insert = connection.prepare_cached(
         "INSERT INTO history (token_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut last_used = connection.prepare_cached(
-        "UPDATE tokens SET last_used_at = ?2
-         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-    )?;
-    // A batch holds many checks of the same few tokens: one update per token, with its newest
-    // allowed use, rather than one per check.
     let mut newest: HashMap<&str, i64> = HashMap::new();
     for event in events {
         insert.execute(params![
@@ -101,48 +96,31 @@ pub fn write(connection: &Connection, events: &[UsageEvent]) -> Result<()> {
             event.detail()
         ])?;
         if let (Some(token_id), None) = (&event.token_id, event.reason) {
-            let at = newest.entry(token_id.as_str()).or_insert(event.at);
+            let at = newest.entry(token_id).or_insert(event.at);
             *at = (*at).max(event.at);
         }
     }
+    let mut last_used = connection.prepare_cached(
+        "UPDATE tokens SET last_used_at = ?2
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+    )?;
     for (token_id, at) in newest {
         last_used.execute(params![token_id, at])?;
     }
     Ok(())
 }
 
-/// What the callers hand the writer thread: the records of the next batch, the flushes waiting
-/// for it, and whether the writer must stop.
-#[derive(Default)]
-struct Queue {
-    pending: Vec<UsageEvent>,
-    flushes: Vec<mpsc::Sender<Result<()>>>,
-    closed: bool,
-}
-
-/// The queue and its two signals. A record wakes the writer only when it starts a batch (the
-/// queue was empty): waking it for each record would cost a thread switch per check, many times
-/// the check itself when the cores are busy.
-#[derive(Default)]
-struct Shared {
-    queue: Mutex<Queue>,
-    /// Something for the writer: a first record, a flush, or the stop.
-    work: Condvar,
-    /// Room in a full queue, for the callers waiting on it.
-    room: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+enum Command {
+    Record(UsageEvent),
+    /// Commit everything queued before this, then answer.
+    Flush(mpsc::Sender<Result<()>>),
 }
 
 /// A writer thread that records checks in batches (see the module's documentation). Dropping it
 /// commits what is queued and stops the thread; [`UsageWriter::close`] does the same and says
 /// whether the last commit succeeded.
 pub struct UsageWriter {
-    shared: Arc<Shared>,
+    sender: Option<SyncSender<Command>>,
     thread: Option<JoinHandle<Result<()>>>,
 }
 
@@ -150,53 +128,29 @@ impl UsageWriter {
     /// Starts a writer on the database at `path`, which must already be open and migrated.
     pub fn start(path: &Path) -> Result<UsageWriter> {
         let connection = crate::db::open_existing(path)?;
-        let shared = Arc::new(Shared::default());
-        let for_thread = Arc::clone(&shared);
+        let (sender, receiver) = mpsc::sync_channel(QUEUE_CAPACITY);
         let thread = std::thread::Builder::new()
             .name("usage-writer".into())
-            .spawn(move || run(connection, &for_thread))
+            .spawn(move || run(connection, &receiver))
             .map_err(|source| Error::Io {
                 context: "cannot start the usage writer".into(),
                 source,
             })?;
         Ok(UsageWriter {
-            shared,
+            sender: Some(sender),
             thread: Some(thread),
         })
     }
 
     /// Queues a check; it is on disk after the next commit (at most [`BATCH_WINDOW`] later).
-    /// Waits while [`QUEUE_CAPACITY`] records are already queued.
     pub fn record(&self, event: UsageEvent) -> Result<()> {
-        let mut queue = self.shared.lock();
-        while queue.pending.len() >= QUEUE_CAPACITY && !queue.closed {
-            queue = self
-                .shared
-                .room
-                .wait(queue)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        if queue.closed {
-            return Err(stopped());
-        }
-        queue.pending.push(event);
-        if queue.pending.len() == 1 {
-            self.shared.work.notify_one();
-        }
-        Ok(())
+        self.send(Command::Record(event))
     }
 
     /// Waits until every check queued so far is on disk.
     pub fn flush(&self) -> Result<()> {
         let (answer, done) = mpsc::channel();
-        {
-            let mut queue = self.shared.lock();
-            if queue.closed {
-                return Err(stopped());
-            }
-            queue.flushes.push(answer);
-            self.shared.work.notify_one();
-        }
+        self.send(Command::Flush(answer))?;
         done.recv().map_err(|_| stopped())?
     }
 
@@ -205,13 +159,17 @@ impl UsageWriter {
         self.stop()
     }
 
+    fn send(&self, command: Command) -> Result<()> {
+        self.sender
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(command)
+            .map_err(|_| stopped())
+    }
+
     fn stop(&mut self) -> Result<()> {
-        {
-            let mut queue = self.shared.lock();
-            queue.closed = true;
-            self.shared.work.notify_one();
-            self.shared.room.notify_all();
-        }
+        // Closing the channel tells the thread to commit what is left and end.
+        self.sender.take();
         match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| stopped())?,
             None => Ok(()),
@@ -233,61 +191,61 @@ fn stopped() -> Error {
     }
 }
 
-/// The writer thread: wait for a first record (or a flush), let the batch gather until its window
-/// closes (a flush or the stop closes it at once), commit, answer the flushes. Returns the outcome
-/// of the last commit once stopped with nothing left.
-fn run(mut connection: Connection, shared: &Shared) -> Result<()> {
-    loop {
-        let (batch, flushes, closing) = {
-            let mut queue = shared.lock();
-            while queue.pending.is_empty() && queue.flushes.is_empty() && !queue.closed {
-                queue = shared
-                    .work
-                    .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner);
+/// The writer thread: wait for a first command, let the batch gather for the batch window (asleep,
+/// so a check that queues a record never has to wake it), take what arrived, commit, answer the
+/// flushes. Returns the outcome of the last commit once every sender is gone.
+fn run(mut connection: Connection, receiver: &Receiver<Command>) -> Result<()> {
+    let mut pending: Vec<UsageEvent> = Vec::new();
+    let mut waiting: Vec<mpsc::Sender<Result<()>>> = Vec::new();
+    let mut open = true;
+    while open || !pending.is_empty() {
+        if pending.is_empty() {
+            match receiver.recv() {
+                Ok(command) => take(command, &mut pending, &mut waiting),
+                Err(_) => break,
             }
-            let deadline = Instant::now() + BATCH_WINDOW;
-            while queue.flushes.is_empty() && !queue.closed {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
+        }
+        // A flush commits at once; records wait for the rest of their batch.
+        if waiting.is_empty() && open {
+            std::thread::sleep(BATCH_WINDOW);
+        }
+        loop {
+            match receiver.try_recv() {
+                Ok(command) => take(command, &mut pending, &mut waiting),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    open = false;
                     break;
                 }
-                queue = shared
-                    .work
-                    .wait_timeout(queue, left)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
             }
-            shared.room.notify_all();
-            (
-                std::mem::take(&mut queue.pending),
-                std::mem::take(&mut queue.flushes),
-                queue.closed,
-            )
-        };
-        let committed = commit(&mut connection, &batch);
-        for flush in flushes {
+        }
+        let committed = commit(&mut connection, &pending);
+        if committed.is_ok() {
+            pending.clear();
+        }
+        for flush in waiting.drain(..) {
             let _ = flush.send(committed.as_ref().map(|_| ()).map_err(clone_error));
         }
-        match committed {
-            Ok(()) if closing => {
-                // A record cannot arrive once closed; a last flush may have.
-                if shared.lock().flushes.is_empty() {
-                    return Ok(());
-                }
+        if let Err(error) = committed {
+            if !open {
+                return Err(error);
             }
-            Ok(()) => {}
-            Err(error) if closing => return Err(error),
-            Err(_) => {
-                // Kept for the next attempt (the database stayed locked past the busy timeout,
-                // the disk is full): nothing acknowledged by a flush is dropped.
-                let mut queue = shared.lock();
-                let newer = std::mem::replace(&mut queue.pending, batch);
-                queue.pending.extend(newer);
-                drop(queue);
-                std::thread::sleep(BATCH_WINDOW);
-            }
+            // Kept for the next attempt (the database stayed locked past the busy timeout, the
+            // disk is full): nothing acknowledged by a flush is dropped.
+            std::thread::sleep(BATCH_WINDOW);
         }
+    }
+    Ok(())
+}
+
+fn take(
+    command: Command,
+    pending: &mut Vec<UsageEvent>,
+    waiting: &mut Vec<mpsc::Sender<Result<()>>>,
+) {
+    match command {
+        Command::Record(event) => pending.push(event),
+        Command::Flush(answer) => waiting.push(answer),
     }
 }
 

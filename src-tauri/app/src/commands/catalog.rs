@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use clapay_core::catalog::CatalogChanges;
 use clapay_core::Catalog;
 use serde::{Serialize, Serializer};
 use tauri::State;
@@ -25,6 +26,34 @@ impl Serialize for SharedCatalog {
 pub async fn get_catalog(state: State<'_, AppState>) -> Result<SharedCatalog, CommandError> {
     state
         .with_registry(|registry| Ok(SharedCatalog(Arc::clone(registry.catalog()))))
+        .await
+}
+
+/// `preview_catalog` result: the file's version and what applying it would change.
+#[derive(Debug, Serialize)]
+pub struct CatalogPreview {
+    version: String,
+    current_version: String,
+    changes: CatalogChanges,
+}
+
+/// Validates a replacement catalog and says what it would add and remove, applying nothing
+/// (the import dialog shows it, then `import_catalog` applies the same text).
+#[tauri::command]
+pub async fn preview_catalog(
+    state: State<'_, AppState>,
+    json: String,
+) -> Result<CatalogPreview, CommandError> {
+    state
+        .with_registry(move |registry| {
+            let current = registry.catalog();
+            let (new, changes) = current.preview_replacement(&json)?;
+            Ok(CatalogPreview {
+                version: new.version,
+                current_version: current.version.clone(),
+                changes,
+            })
+        })
         .await
 }
 

@@ -1,7 +1,8 @@
 //! The secret of a token just created or rolled: handed to the window once, held for the copy
-//! button, then discarded. While one is held the window's content is protected from screen
-//! capture (Windows and macOS; Tauri has no such protection on Linux, where the call does
-//! nothing).
+//! button (and the dialog's Ctrl+C, which calls the same command), then discarded. While one is
+//! held the window's content is protected from screen capture and sharing: Windows and macOS
+//! honour it; on Linux Tauri's content protection does nothing (neither X11 nor Wayland lets a
+//! window refuse capture), so there it only documents the intent.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 use zeroize::Zeroizing;
 
+use crate::clipboard::ClearOutcome;
 use crate::error::CommandError;
 use crate::state::{run_blocking, AppState};
 use crate::MAIN_WINDOW;
@@ -17,6 +19,8 @@ use crate::MAIN_WINDOW;
 #[derive(Debug, Serialize)]
 pub struct CopyResult {
     clear_after_secs: u32,
+    /// The copy's number, for `clipboard_outcome`.
+    copy: u64,
 }
 
 /// Serializes a held secret into a command's answer (its only way to the window).
@@ -59,14 +63,32 @@ pub async fn copy_secret(
     let secret = state.secrets.get(&id)?;
     let clear_after_secs = state.settings()?.clipboard_clear_secs;
     let clipboard = state.clipboard.clone();
-    run_blocking(move || {
+    let copy = run_blocking(move || {
         clipboard
             .copy(secret, Duration::from_secs(u64::from(clear_after_secs)))
             .map_err(CommandError::clipboard)
     })
     .await?;
     log::info!("secret of token {id} copied; clipboard clears in {clear_after_secs} s");
-    Ok(CopyResult { clear_after_secs })
+    Ok(CopyResult {
+        clear_after_secs,
+        copy,
+    })
+}
+
+/// How long `clipboard_outcome` waits for a copy whose deadline has not come yet: the dialog asks
+/// when its countdown ends, the moment the owner thread clears.
+const OUTCOME_WAIT: Duration = Duration::from_secs(5);
+
+/// What became of a copy once its delay was over: `cleared`, `left_alone` (the clipboard held
+/// something else by then), `replaced` (a later copy), `failed`, or `pending` (not known yet).
+#[tauri::command]
+pub async fn clipboard_outcome(
+    state: State<'_, AppState>,
+    copy: u64,
+) -> Result<ClearOutcome, CommandError> {
+    let clipboard = state.clipboard.clone();
+    run_blocking(move || Ok(clipboard.outcome(copy, OUTCOME_WAIT))).await
 }
 
 /// Zeroizes and drops the held secret (the dialog's Done); the window's protection is lifted

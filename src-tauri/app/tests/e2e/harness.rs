@@ -30,8 +30,13 @@ static SERIAL: Mutex<()> = Mutex::const_new(());
 /// How long a UI element may take to appear.
 const UI_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The app binary cargo built for this test target.
-pub const APP_BINARY: &str = env!("CARGO_BIN_EXE_clapay-tokens");
+/// The app binary the tests drive: the one cargo built for this test target, unless
+/// `CLAPAY_APP_BINARY` names another (scripts/package-test.sh runs a test against the installed
+/// package's `/usr/bin/clapay-tokens`).
+pub fn app_binary() -> String {
+    std::env::var("CLAPAY_APP_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_clapay-tokens").to_owned())
+}
 
 /// A running app with its WebDriver session and its private files.
 pub struct App {
@@ -260,7 +265,7 @@ impl App {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         let child = command.spawn().map_err(|error| {
-            format!("cannot run tauri-driver ({error}); install it with cargo install tauri-driver --locked --version '^2'")
+            format!("cannot run tauri-driver ({error}); scripts/setup.sh --test installs it")
         })?;
         self.tauri_driver = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -275,7 +280,7 @@ impl App {
             .map_err(|error| error.to_string())?;
         caps.set(
             "tauri:options",
-            serde_json::json!({ "application": APP_BINARY }),
+            serde_json::json!({ "application": app_binary() }),
         )
         .map_err(|error| error.to_string())?;
         // When the app dies at start, WebKitWebDriver never answers: bound the wait.
@@ -615,7 +620,7 @@ impl App {
 
     /// Runs the app binary again with the same environment (a second launch).
     pub fn launch_again(&self) -> Child {
-        Command::new(APP_BINARY)
+        Command::new(app_binary())
             .envs(self.env.iter().map(|(key, value)| (key, value)))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

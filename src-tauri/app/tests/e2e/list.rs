@@ -35,6 +35,7 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         .ctx("read the token");
 
     the_text_uses_the_shipped_faces(&app).await;
+    the_page_is_ui_as_it_is_and_loads_the_other_screens_after_the_list(&app).await;
     let row = flows::row_of(&app, SHOP.name).await;
     assert_eq!(
         flows::cell(&row, "cell-hint").await,
@@ -47,14 +48,7 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
         "1",
         "one whitelisted number"
     );
-    assert_eq!(
-        flows::cell_attr(&row, "cell-description", "title")
-            .await
-            .as_deref(),
-        Some(SHOP.description),
-        "the description is in its cell (full text in the title: the cell clamps long ones)"
-    );
-    columns_fit_and_the_description_shows_in_a_wide_window(&app).await;
+    columns_fit_and_the_description_shows_at_the_default_size(&app).await;
     let row = flows::row_of(&app, SHOP.name).await;
     let created = flows::cell_attr(&row, "cell-created", "data-iso")
         .await
@@ -192,7 +186,64 @@ async fn the_text_uses_the_shipped_faces(app: &App) {
     }
 }
 
-/// What the list's columns look like in the window: the table's overflow and each header's width.
+/// The page is ui/ as it is: main.js is its one script, the first screen's modules are preloaded,
+/// and the modules of the other screens were imported once the list was painted, not before
+/// (lazy.js marks each import `lazy-import`, ready.js the paint `list-painted`). No start call is
+/// handed over through a global: main.js sends them itself.
+async fn the_page_is_ui_as_it_is_and_loads_the_other_screens_after_the_list(app: &App) {
+    let page = app
+        .driver()
+        .execute(
+            "const painted = performance.getEntriesByName('list-painted')[0];
+             return {
+               scripts: [...document.scripts].map((s) => s.getAttribute('src')),
+               preloads: [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.getAttribute('href')),
+               painted: painted ? painted.startTime : null,
+               imports: performance.getEntriesByName('lazy-import').map((e) => e.startTime),
+               globals: Object.keys(window).filter((key) => key.startsWith('__clapay')),
+             };",
+            Vec::new(),
+        )
+        .await
+        .ctx("reading the page's scripts")
+        .json()
+        .clone();
+    assert_eq!(
+        page["scripts"],
+        serde_json::json!(["main.js"]),
+        "one script, main.js, and no inline one: {page}"
+    );
+    let preloads = page["preloads"].as_array().ctx_opt("the preload links");
+    assert!(
+        preloads.iter().any(|href| href == "views/tokenList.js"),
+        "the list's module is preloaded: {page}"
+    );
+    assert_eq!(
+        page["globals"],
+        serde_json::json!([]),
+        "no hand-off global: {page}"
+    );
+    let painted = page["painted"]
+        .as_f64()
+        .ctx_opt("the list-painted mark of ready.js");
+    let imports = page["imports"].as_array().ctx_opt("the lazy imports");
+    assert!(
+        !imports.is_empty(),
+        "the other screens' modules were imported (this test opened the create screen): {page}"
+    );
+    // app.js imports them once the list is painted, or a second after its start if the list is not
+    // painted by then (a slow machine): never before the earlier of the two.
+    let not_before = painted.min(1000.0);
+    assert!(
+        imports
+            .iter()
+            .all(|start| start.as_f64().is_some_and(|start| start >= not_before)),
+        "the other screens' modules were imported after the list was painted: {page}"
+    );
+}
+
+/// What the list's columns look like in the window: the table's overflow, each header's width, the
+/// description's line and the composition's country codes.
 async fn columns(app: &App) -> Value {
     app.driver()
         .execute(
@@ -201,9 +252,24 @@ async fn columns(app: &App) -> Value {
              for (const th of document.querySelectorAll('[data-testid=\"token-table\"] thead th')) {
                widths[th.className] = th.getBoundingClientRect().width;
              }
-             const cell = document.querySelector('[data-testid=\"cell-description\"]');
-             const description = { width: cell.getBoundingClientRect().width, text: cell.textContent };
-             return { window: window.innerWidth, overflow: scroller.scrollWidth - scroller.clientWidth, widths, description };",
+             const row = document.querySelector('[data-testid=\"token-row\"]');
+             const text = row.querySelector('[data-testid=\"cell-description\"]');
+             const line = text.parentElement.getBoundingClientRect();
+             const name = row.querySelector('[data-testid=\"cell-name\"]').getBoundingClientRect();
+             const shown = text.getBoundingClientRect();
+             return {
+               window: window.innerWidth,
+               overflow: scroller.scrollWidth - scroller.clientWidth,
+               widths,
+               description: {
+                 width: Math.min(shown.right, line.right) - shown.left,
+                 below_the_name: shown.top >= name.bottom - 1,
+                 text: text.textContent,
+                 title: text.getAttribute('title'),
+               },
+               codes: [...row.querySelectorAll('.flag-stack .flag-code')].map((code) => code.textContent),
+               row_height: row.getBoundingClientRect().height,
+             };",
             Vec::new(),
         )
         .await
@@ -212,35 +278,43 @@ async fn columns(app: &App) -> Value {
         .clone()
 }
 
-/// At the default window size (tauri.conf.json) every column but the description fits without
-/// scrolling sideways; in a window wide enough for it, the description shows too.
-async fn columns_fit_and_the_description_shows_in_a_wide_window(app: &App) {
-    let check = |shown: &Value, description: bool| {
+/// At the default window size (tauri.conf.json) every column fits without scrolling sideways, the
+/// description shows as the second line under the name (its whole text in the title), the
+/// Composition column names each country's code beside its flag, and the row keeps its height.
+async fn columns_fit_and_the_description_shows_at_the_default_size(app: &App) {
+    let check = |shown: &Value| {
         assert_eq!(shown["overflow"], 0, "the table fits its box: {shown}");
         let widths = shown["widths"].as_object().ctx_opt("the header widths");
-        assert_eq!(widths.len(), 9, "nine columns: {shown}");
+        assert_eq!(widths.len(), 8, "eight columns: {shown}");
         for (column, width) in widths {
-            let width = width.as_f64().unwrap_or_default();
-            if column == "col-description" {
-                assert_eq!(width > 0.0, description, "{column} at this width: {shown}");
-            } else {
-                assert!(width > 0.0, "{column} is shown: {shown}");
-            }
+            assert!(
+                width.as_f64().unwrap_or_default() > 0.0,
+                "{column} is shown: {shown}"
+            );
         }
+        let description = &shown["description"];
+        assert!(
+            description["width"].as_f64().unwrap_or_default() > 100.0
+                && description["below_the_name"] == true
+                && description["text"] == SHOP.description
+                && description["title"] == SHOP.description,
+            "the description is the name's second line, shown: {shown}"
+        );
+        assert_eq!(
+            shown["codes"],
+            serde_json::json!(["CI", "ML"]),
+            "each country's code is beside its flag: {shown}"
+        );
+        assert_eq!(
+            shown["row_height"], 56.0,
+            "the row keeps its height: {shown}"
+        );
     };
     let default = columns(app).await;
     assert_eq!(default["window"], 1280, "the default window: {default}");
-    check(&default, false);
-
+    check(&default);
     resize(app, 1500).await;
-    let wide = columns(app).await;
-    check(&wide, true);
-    // Read from the page: WebDriver calls the clamped text of the cell not displayed.
-    assert!(
-        wide["description"]["width"].as_f64().unwrap_or_default() > 0.0
-            && wide["description"]["text"] == SHOP.description,
-        "the description shows in a wide window: {wide}"
-    );
+    check(&columns(app).await);
     resize(app, 1280).await;
 }
 
@@ -259,4 +333,74 @@ async fn resize(app: &App, width: u32) {
         columns(app).await["window"] == width
     })
     .await;
+}
+
+/// More tokens than the table's box shows, from the core's seed example.
+fn seed_a_full_page(db: &std::path::Path) {
+    crate::scale::seed::seed(&crate::scale::seed::Options {
+        db: db.to_path_buf(),
+        tokens: 60,
+        numbers: 40,
+        seed: 21,
+    })
+    .ctx("seeding 60 tokens");
+}
+
+/// With a full page of tokens only the table's box scrolls: the window never scrolls past the page
+/// (a wheel over the page header used to scroll it into blank space, by the height of the rows below
+/// the box), the page around the table fits, and the sidebar stays where it is.
+#[tokio::test]
+async fn only_the_table_scrolls_and_the_sidebar_stays() {
+    let app = App::start_with(seed_a_full_page, "token-row").await;
+    app.wait_list_written().await;
+    let page = app
+        .driver()
+        .execute(
+            "const content = document.getElementById('content');
+             const root = document.scrollingElement;
+             const scroller = document.querySelector('.table-scroll');
+             const overflow = { window: root.scrollHeight - root.clientHeight, content: content.scrollHeight - content.clientHeight };
+             // What a wheel over the page header would scroll: the window, or the content box.
+             window.scrollTo(0, 5000);
+             content.scrollTop = 5000;
+             return {
+               overflow,
+               window_scrolled: window.scrollY,
+               content_scrolled: content.scrollTop,
+               sidebar_top: document.getElementById('sidebar').getBoundingClientRect().top,
+               header_top: document.querySelector('.page-header').getBoundingClientRect().top,
+               table_overflow: scroller.scrollHeight - scroller.clientHeight,
+               heights: [...new Set([...document.querySelectorAll('[data-testid=\"token-row\"]')]
+                 .map((row) => row.getBoundingClientRect().height))],
+             };",
+            Vec::new(),
+        )
+        .await
+        .ctx("scrolling the page")
+        .json()
+        .clone();
+    assert!(
+        page["table_overflow"].as_f64().unwrap_or_default() > 0.0,
+        "the page holds more rows than the table's box shows: {page}"
+    );
+    assert_eq!(
+        page["overflow"],
+        serde_json::json!({ "window": 0, "content": 0 }),
+        "nothing overflows the window or the page around the table: {page}"
+    );
+    assert_eq!(
+        page["window_scrolled"], 0,
+        "the window does not scroll: {page}"
+    );
+    assert_eq!(
+        page["content_scrolled"], 0,
+        "the page around the table does not scroll: {page}"
+    );
+    assert_eq!(page["sidebar_top"], 0, "the sidebar stays in place: {page}");
+    assert_eq!(
+        page["heights"],
+        serde_json::json!([56]),
+        "every row has the same height, its description included: {page}"
+    );
+    app.stop().await;
 }

@@ -5,7 +5,7 @@
 //!
 //! Run under an X server (the test command does it with Xvfb):
 //! `xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --test e2e`.
-//! Needs tauri-driver (`cargo install tauri-driver --locked --version '^2'`; found in ~/.cargo/bin,
+//! Needs tauri-driver (the version `scripts/setup.sh --test` installs; found in ~/.cargo/bin,
 //! on PATH, or at $TAURI_DRIVER), WebKitWebDriver (webkit2gtk-driver), dbus-daemon, xclip and
 //! xwininfo (x11-utils). Without DISPLAY every test fails with a message saying so.
 //!
@@ -18,6 +18,7 @@ mod flows;
 mod authorize;
 mod clipboard;
 mod create;
+mod forms;
 mod hardening;
 mod language;
 mod list;
@@ -25,5 +26,6 @@ mod numbers;
 mod reliability;
 mod revoke;
 mod scale;
+mod settings;
 mod single_instance;
 mod validation;

@@ -19,13 +19,16 @@ use crate::harness::{App, Context, ContextOpt};
 /// this test so the app is measured on exactly the data the core benchmarks use.
 #[allow(dead_code)]
 #[path = "../../../core/examples/seed.rs"]
-mod seed;
+pub(crate) mod seed;
 
 const TOKENS: usize = 10_000;
 const PAGE: usize = 50;
 const REPEATS: usize = 5;
 /// One frame at 60 Hz: the goal is an answer within a frame or two.
 const FRAME_MS: f64 = 1000.0 / 60.0;
+
+/// Countries a row's Composition cell shows (tokenList.js SHOWN_COUNTRIES), then "+N".
+const SHOWN_COUNTRIES: usize = 2;
 
 /// Rows of the page in view when it is scrolled to the top: the table's box shows about nine.
 const IN_VIEW: usize = 8;
@@ -225,8 +228,9 @@ fn current_total(app: &App, search: Option<&str>) -> usize {
         .ctx("counting current tokens") as usize
 }
 
-/// Checks the flags of every row shown against the database: the first four countries of the
-/// token's composition (in ISO order, as the core lists them), then "+N" for the rest. The rows
+/// Checks the flags of every row shown against the database: the first two countries of the
+/// token's composition (in ISO order, as the core lists them), each with its code, then "+N" for
+/// the rest. The rows
 /// keep their flag nodes from page to page, so a stale picture would show here. Every row must
 /// also have the same height: the list finds the rows in view from the scroll position alone.
 async fn assert_flags(app: &App, context: &str) {
@@ -235,6 +239,7 @@ async fn assert_flags(app: &App, context: &str) {
         "written().then(() => done({ rows: rows().map((row) => ({
            id: row.dataset.tokenId,
            flags: [...row.querySelectorAll('.flag-stack img.flag')].map((img) => img.getAttribute('src').split('/').pop()),
+           codes: [...row.querySelectorAll('.flag-stack .flag-code')].map((code) => code.textContent),
            more: row.querySelector('.flag-stack .flag-more')?.textContent ?? null,
          })), heights: [...new Set(rows().map((row) => row.getBoundingClientRect().height))] }));",
         vec![],
@@ -262,11 +267,18 @@ async fn assert_flags(app: &App, context: &str) {
             .ctx("countries");
         let expected: Vec<String> = countries
             .iter()
-            .take(4)
+            .take(SHOWN_COUNTRIES)
             .map(|iso| format!("{}.png", iso.to_lowercase()))
             .collect();
         assert_eq!(row["flags"], json!(expected), "{context}: flags of {id}");
-        let more = (countries.len() > 4).then(|| format!("+{}", countries.len() - 4));
+        let codes: Vec<&String> = countries.iter().take(SHOWN_COUNTRIES).collect();
+        assert_eq!(
+            row["codes"],
+            json!(codes),
+            "{context}: country codes of {id}"
+        );
+        let more = (countries.len() > SHOWN_COUNTRIES)
+            .then(|| format!("+{}", countries.len() - SHOWN_COUNTRIES));
         assert_eq!(row["more"], json!(more), "{context}: \"+N\" of {id}");
     }
 }

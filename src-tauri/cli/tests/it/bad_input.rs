@@ -1188,14 +1188,18 @@ fn is_root() -> bool {
 /// who ignores permissions, `chattr +i` on the folder and the file. `None` (with the reason) when
 /// that cannot be made honestly.
 fn read_only_copy(seeded: &Path, root: &Path) -> Result<(PathBuf, Option<Immutable>), String> {
-    use std::os::unix::fs::PermissionsExt;
     let dir = root.join("read-only");
     std::fs::create_dir(&dir).expect("mkdir");
     let path = dir.join("tokens.db");
     std::fs::copy(seeded, &path).expect("copy");
     if !is_root() {
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        // `set_readonly` clears every write bit on Unix (0o444 for the file, 0o555 for the
+        // folder) and compiles for Windows too, where the workspace is linted.
+        for target in [&path, &dir] {
+            let mut permissions = std::fs::metadata(target).expect("stat").permissions();
+            permissions.set_readonly(true);
+            std::fs::set_permissions(target, permissions).expect("chmod");
+        }
         return Ok((path, None));
     }
     let mut guard = Immutable(Vec::new());

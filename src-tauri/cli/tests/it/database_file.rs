@@ -40,3 +40,37 @@ fn the_environment_variable_selects_the_database() {
         "the token is in the file CLAPAY_TOKENS_DB named"
     );
 }
+
+/// The default database is the desktop app's file, where the README says it is.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_default_database_is_where_the_readme_says() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let output = assert_cmd::Command::new(binary())
+        .env_remove("CLAPAY_TOKENS_DB")
+        .env_remove("XDG_DATA_HOME")
+        .env("HOME", home.path())
+        .args([
+            "create",
+            "--name",
+            "default-db",
+            "--allow",
+            "CI:OM:MERCHANT",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    crate::support::record_secret(String::from_utf8_lossy(&output.stdout).trim());
+    let expected = home.path().join(".local/share/app.clapay.tokens/tokens.db");
+    assert!(
+        expected.is_file(),
+        "the database is at {}",
+        expected.display()
+    );
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("the CLI's README");
+    assert!(
+        readme.contains("`~/.local/share/app.clapay.tokens/tokens.db` on Linux"),
+        "the README names the folder the CLI uses"
+    );
+}

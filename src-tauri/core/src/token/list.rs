@@ -111,7 +111,8 @@ fn filter_condition(query: &ListQuery, search: Option<&str>, now: DateTime<Utc>)
 }
 
 impl Registry {
-    /// A page of tokens, with the number of tokens the filters match.
+    /// A page of tokens, with the number of tokens the filters match. Without a search the page
+    /// is read from its sort's index; a search reads every match once (see [`search_page`]).
     pub fn list_tokens(&self, query: &ListQuery, now: DateTime<Utc>) -> Result<TokenPage> {
         let search = query
             .search
@@ -120,68 +121,162 @@ impl Registry {
             .filter(|text| !text.is_empty())
             .map(str::to_lowercase);
         let filter = filter_condition(query, search.as_deref(), now);
-        let (key, index) = sort_key(query.sort);
         let limit = query.limit.clamp(1, PAGE_MAX);
         // The page and the total from one snapshot, even while another process writes.
         let snapshot = self.connection.unchecked_transaction()?;
-        let reading_backwards = matches!(query.page, Page::Before { .. } | Page::Last);
-        // The order rows are read in: the list's order, or its reverse for a page before a row
-        // or the last page (read from the far end, then turned around).
-        let ascending = query.descending == reading_backwards;
-        let cursor = match &query.page {
-            Page::After { cursor } | Page::Before { cursor } => {
-                Some(cursor_key(&snapshot, key, cursor)?)
-            }
-            Page::First | Page::Last => None,
+        let page = match search {
+            Some(_) => search_page(&snapshot, query, &filter, limit, now)?,
+            None => browse_page(&snapshot, query, &filter, limit, now)?,
         };
-        let read = Reader {
-            connection: &snapshot,
-            filter: &filter,
-            key,
-            index,
-            now,
-        };
-        let mut items = read.rows(cursor.as_ref(), ascending, limit + 1)?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        if reading_backwards {
-            items.reverse();
-        }
-        // Whether rows lie beyond the page on the side it was not read towards: before its first
-        // row when read forwards, after its last row when read backwards. With no row, beyond
-        // the cursor itself (a page after the last row is empty, and the rows are before it).
-        let boundary = if reading_backwards {
-            items.last()
-        } else {
-            items.first()
-        };
-        let beyond = match (boundary, &cursor) {
-            (Some(row), _) => {
-                let row_key = cursor_key(&snapshot, key, &row.id)?;
-                read.any(&row_key, !ascending)?
-            }
-            (None, Some(cursor)) => read.any_including(cursor, !ascending)?,
-            (None, None) => false,
-        };
-        let (has_previous, has_next) = match query.page {
-            Page::First => (false, more),
-            Page::Last => (more, false),
-            Page::After { .. } => (beyond, more),
-            Page::Before { .. } => (more, beyond),
-        };
-        let total: i64 = snapshot
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM tokens t WHERE {}",
-                filter.sql
-            ))?
-            .query_row(params_from_iter(&filter.values), |row| row.get(0))?;
         snapshot.finish()?;
-        Ok(TokenPage {
-            items,
-            total: u64::try_from(total).unwrap_or(0),
-            has_previous,
-            has_next,
-        })
+        Ok(page)
+    }
+}
+
+/// A page read from the sort's index, from the row next to the cursor, and the total counted
+/// from the filter's columns (the `tokens_by_state` index).
+fn browse_page(
+    connection: &Connection,
+    query: &ListQuery,
+    filter: &Condition,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<TokenPage> {
+    let (key, index) = sort_key(query.sort);
+    let reading_backwards = matches!(query.page, Page::Before { .. } | Page::Last);
+    // The order rows are read in: the list's order, or its reverse for a page before a row or
+    // the last page (read from the far end, then turned around).
+    let ascending = query.descending == reading_backwards;
+    let cursor = match &query.page {
+        Page::After { cursor } | Page::Before { cursor } => {
+            Some(cursor_key(connection, key, cursor)?)
+        }
+        Page::First | Page::Last => None,
+    };
+    let read = Reader {
+        connection,
+        filter,
+        key,
+        index,
+        now,
+    };
+    let mut items = read.rows(cursor.as_ref(), ascending, limit + 1)?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    if reading_backwards {
+        items.reverse();
+    }
+    // Next to a cursor, whether rows lie on the other side of the page: before its first row
+    // when read forwards, after its last row when read backwards; with no row, beyond the
+    // cursor itself (a page after the last row is empty, and the rows are before it).
+    let beyond = match &cursor {
+        None => false,
+        Some(cursor) => {
+            let boundary = if reading_backwards {
+                items.last()
+            } else {
+                items.first()
+            };
+            match boundary {
+                Some(row) => read.any(&cursor_key(connection, key, &row.id)?, !ascending)?,
+                None => read.any_including(cursor, !ascending)?,
+            }
+        }
+    };
+    let (has_previous, has_next) = match query.page {
+        Page::First => (false, more),
+        Page::Last => (more, false),
+        Page::After { .. } => (beyond, more),
+        Page::Before { .. } => (more, beyond),
+    };
+    let total: i64 = connection
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM tokens t WHERE {}",
+            filter.sql
+        ))?
+        .query_row(params_from_iter(&filter.values), |row| row.get(0))?;
+    Ok(TokenPage {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+        has_previous,
+        has_next,
+    })
+}
+
+/// A search's page: a fragment can be anywhere in a name or a description, so every row is
+/// read, through `tokens_search`, which holds every column the filters and the sorts need (a
+/// narrow index read instead of the wide rows). That one read gives the matches' sort keys; the
+/// page and the total come from them.
+fn search_page(
+    connection: &Connection,
+    query: &ListQuery,
+    filter: &Condition,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<TokenPage> {
+    let (key, _) = sort_key(query.sort);
+    let mut matches: Vec<(Value, String)> = connection
+        .prepare_cached(&format!(
+            "SELECT {key}, t.id FROM tokens t INDEXED BY tokens_search WHERE {}",
+            filter.sql
+        ))?
+        .query_map(params_from_iter(&filter.values), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // The list's order: the key, then the id (both orders ascending, then reversed whole).
+    matches.sort_by(|a, b| compare_values(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
+    if query.descending {
+        matches.reverse();
+    }
+    let limit = limit as usize;
+    let position = |cursor: &str| {
+        matches
+            .iter()
+            .position(|(_, id)| id == cursor)
+            .ok_or_else(|| Error::NotFound {
+                id: cursor.to_string(),
+            })
+    };
+    let (start, end) = match &query.page {
+        Page::First => (0, limit.min(matches.len())),
+        Page::Last => (matches.len().saturating_sub(limit), matches.len()),
+        Page::After { cursor } => {
+            let from = position(cursor)? + 1;
+            (from, (from + limit).min(matches.len()))
+        }
+        Page::Before { cursor } => {
+            let to = position(cursor)?;
+            (to.saturating_sub(limit), to)
+        }
+    };
+    let mut items = Vec::with_capacity(end - start);
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM tokens t WHERE t.id = ?1"
+    ))?;
+    for (_, id) in &matches[start..end] {
+        items.push(statement.query_row([id], |row| summary_from_row(row, now))?);
+    }
+    Ok(TokenPage {
+        items,
+        total: matches.len() as u64,
+        has_previous: start > 0,
+        has_next: end < matches.len(),
+    })
+}
+
+/// SQLite's order of two sort-key values (integers, texts; NULL first).
+fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Value::Integer(a), Value::Integer(b)) => a.cmp(b),
+        (Value::Text(a), Value::Text(b)) => a.cmp(b),
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::Integer(_), _) => Ordering::Less,
+        (_, Value::Integer(_)) => Ordering::Greater,
+        _ => Ordering::Equal,
     }
 }
 
@@ -215,10 +310,24 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// The filter, and the position relative to `from` (`comparison` is `>`, `>=`, `<`, `<=`).
     fn beyond(&self, from: Option<&Cursor>, comparison: &str) -> Condition {
+        // The key alone, bounded the same way, comes first: SQLite seeks an index on an
+        // expression (`coalesce(...)`) for a plain comparison, not for a row value.
+        let key_bound = if comparison.starts_with('<') {
+            "<="
+        } else {
+            ">="
+        };
         match from {
             Some(from) => self.filter.clone().and(
-                &format!("({}, t.id) {comparison} (?, ?)", self.key),
-                [from.key.clone(), Value::Text(from.id.clone())],
+                &format!(
+                    "{key} {key_bound} ? AND ({key}, t.id) {comparison} (?, ?)",
+                    key = self.key
+                ),
+                [
+                    from.key.clone(),
+                    from.key.clone(),
+                    Value::Text(from.id.clone()),
+                ],
             ),
             None => self.filter.clone(),
         }

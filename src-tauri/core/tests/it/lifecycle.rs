@@ -504,14 +504,21 @@ fn reminders_fire_once_per_threshold_and_expiring_tokens_are_listed() {
         due.iter().map(|r| r.threshold_days).collect::<Vec<_>>(),
         [0]
     );
-    let reminded = temp
+    let reminded: Vec<_> = temp
         .registry
         .token_history(&id)
         .expect("history")
         .into_iter()
         .filter(|event| event.kind == EventKind::Reminded)
-        .count();
-    assert_eq!(reminded, 2);
+        .collect();
+    assert_eq!(reminded.len(), 2);
+    assert!(
+        reminded[0].detail["expires_at"]
+            .as_str()
+            .is_some_and(|text| chrono::DateTime::parse_from_rfc3339(text).is_ok()),
+        "the expiry is RFC 3339 text: {}",
+        reminded[0].detail
+    );
 
     let expiring = temp
         .registry
@@ -650,6 +657,13 @@ fn usage_older_than_the_retention_is_pruned_and_state_changes_are_kept() {
     assert_eq!(
         history[2].detail["count"], 4,
         "the pruned event says how many went"
+    );
+    assert_eq!(
+        history[2].detail["before"],
+        (now() - Duration::days(365))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            .as_str(),
+        "and from when, as RFC 3339 text like every event's times"
     );
     assert_eq!(temp.registry.prune_usage(365, now()).expect("again"), 0);
 

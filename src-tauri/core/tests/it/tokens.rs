@@ -625,78 +625,87 @@ fn every_page_of_every_order_holds_the_rows_of_one_whole_read() {
     let later = base + Duration::minutes(90);
 
     let page_of = |query: &ListQuery| temp.registry.list_tokens(query, later).expect("list");
-    for status in StatusFilter::EVERY {
-        for sort in SortKey::EVERY {
-            for descending in [false, true] {
-                let query = ListQuery {
-                    status,
-                    sort,
-                    descending,
-                    limit: 500,
-                    ..ListQuery::default()
-                };
-                let whole: Vec<String> = page_of(&query)
-                    .items
-                    .into_iter()
-                    .map(|item| item.id)
-                    .collect();
-                let total = whole.len() as u64;
-                let what = format!("{status:?} by {sort:?} descending={descending}");
-                for limit in [1u32, 4, 5, 50] {
-                    // Forwards from the first page.
-                    let mut seen = Vec::new();
-                    let mut page = Page::First;
-                    loop {
-                        let result = page_of(&ListQuery {
-                            page: page.clone(),
-                            limit,
-                            ..query.clone()
-                        });
-                        assert_eq!(result.total, total, "{what}: the total of every page");
-                        assert_eq!(result.has_previous, !seen.is_empty(), "{what}: previous");
-                        seen.extend(result.items.iter().map(|item| item.id.clone()));
-                        assert_eq!(result.has_next, seen.len() < whole.len(), "{what}: next");
-                        let Some(last) = result.items.last() else {
-                            break;
-                        };
-                        if !result.has_next {
-                            break;
+    // Without a search a page is read from its sort's index; a search reads every match once.
+    for search in [None, Some("PAGE-1".to_string())] {
+        for status in StatusFilter::EVERY {
+            for sort in SortKey::EVERY {
+                for descending in [false, true] {
+                    let query = ListQuery {
+                        status,
+                        sort,
+                        descending,
+                        search: search.clone(),
+                        limit: 500,
+                        ..ListQuery::default()
+                    };
+                    let whole: Vec<String> = page_of(&query)
+                        .items
+                        .into_iter()
+                        .map(|item| item.id)
+                        .collect();
+                    let total = whole.len() as u64;
+                    let what =
+                        format!("{status:?} by {sort:?} descending={descending} search={search:?}");
+                    for limit in [1u32, 4, 5, 50] {
+                        // Forwards from the first page.
+                        let mut seen = Vec::new();
+                        let mut page = Page::First;
+                        loop {
+                            let result = page_of(&ListQuery {
+                                page: page.clone(),
+                                limit,
+                                ..query.clone()
+                            });
+                            assert_eq!(result.total, total, "{what}: the total of every page");
+                            assert_eq!(result.has_previous, !seen.is_empty(), "{what}: previous");
+                            seen.extend(result.items.iter().map(|item| item.id.clone()));
+                            assert_eq!(result.has_next, seen.len() < whole.len(), "{what}: next");
+                            let Some(last) = result.items.last() else {
+                                break;
+                            };
+                            if !result.has_next {
+                                break;
+                            }
+                            page = Page::After {
+                                cursor: last.id.clone(),
+                            };
                         }
-                        page = Page::After {
-                            cursor: last.id.clone(),
-                        };
-                    }
-                    assert_eq!(seen, whole, "{what}, limit {limit}, forwards");
-                    // Backwards from the last page.
-                    let mut seen: Vec<String> = Vec::new();
-                    let mut page = Page::Last;
-                    loop {
-                        let result = page_of(&ListQuery {
-                            page: page.clone(),
-                            limit,
-                            ..query.clone()
-                        });
-                        assert_eq!(result.has_next, !seen.is_empty(), "{what}: next, backwards");
-                        let mut ids: Vec<String> =
-                            result.items.iter().map(|item| item.id.clone()).collect();
-                        ids.extend(seen);
-                        seen = ids;
-                        assert_eq!(
-                            result.has_previous,
-                            seen.len() < whole.len(),
-                            "{what}: previous, backwards"
-                        );
-                        let Some(first) = result.items.first() else {
-                            break;
-                        };
-                        if !result.has_previous {
-                            break;
+                        assert_eq!(seen, whole, "{what}, limit {limit}, forwards");
+                        // Backwards from the last page.
+                        let mut seen: Vec<String> = Vec::new();
+                        let mut page = Page::Last;
+                        loop {
+                            let result = page_of(&ListQuery {
+                                page: page.clone(),
+                                limit,
+                                ..query.clone()
+                            });
+                            assert_eq!(
+                                result.has_next,
+                                !seen.is_empty(),
+                                "{what}: next, backwards"
+                            );
+                            let mut ids: Vec<String> =
+                                result.items.iter().map(|item| item.id.clone()).collect();
+                            ids.extend(seen);
+                            seen = ids;
+                            assert_eq!(
+                                result.has_previous,
+                                seen.len() < whole.len(),
+                                "{what}: previous, backwards"
+                            );
+                            let Some(first) = result.items.first() else {
+                                break;
+                            };
+                            if !result.has_previous {
+                                break;
+                            }
+                            page = Page::Before {
+                                cursor: first.id.clone(),
+                            };
                         }
-                        page = Page::Before {
-                            cursor: first.id.clone(),
-                        };
+                        assert_eq!(seen, whole, "{what}, limit {limit}, backwards");
                     }
-                    assert_eq!(seen, whole, "{what}, limit {limit}, backwards");
                 }
             }
         }
