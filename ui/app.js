@@ -16,6 +16,7 @@ const ROUTES = [
   { pattern: /^#\/new$/, view: lazy(() => import('./views/createToken.js')), nav: 'tokens' },
   { pattern: /^#\/token\/([^/]+)$/, view: lazy(() => import('./views/tokenDetails.js')), nav: 'tokens' },
   { pattern: /^#\/check$/, view: lazy(() => import('./views/checkPayment.js')), nav: 'check' },
+  { pattern: /^#\/sandbox$/, view: lazy(() => import('./views/sandbox.js')), nav: 'sandbox' },
   { pattern: /^#\/settings$/, view: lazy(() => import('./views/settings.js')), nav: 'settings' },
 ];
 
@@ -86,6 +87,7 @@ function renderSidebar(active) {
     h('div', { class: 'nav-links' },
       navLink('tokens', '#/tokens', 'list', active === 'tokens'),
       navLink('check', '#/check', 'shield', active === 'check'),
+      navLink('sandbox', '#/sandbox', 'globe', active === 'sandbox'),
       navLink('settings', '#/settings', 'settings', active === 'settings')),
     h('div', { class: 'sidebar-footer' },
       h('span', { testid: 'app-version' }, t('nav.version', { version: state.info.version })),

@@ -458,7 +458,34 @@ const commands = {
     if (!backups.some((b) => b.file === file)) throw new CommandError('not_found', `There is no backup named "${file}"`, null);
     return { file, before_restore: '/preview/tokens.db.before-restore' };
   },
+  // The sandbox gateway: no server in the preview, only its status, keys and an empty log.
+  sandbox_start: ({ port }) => {
+    sandbox.running = true;
+    sandbox.port = port || 8787;
+    return sandboxStatus();
+  },
+  sandbox_stop: () => {
+    sandbox.running = false;
+    return sandboxStatus();
+  },
+  sandbox_status: () => sandboxStatus(),
+  sandbox_log: () => [],
+  sandbox_reveal_key: ({ key }) => ({ key: key === 'secret' ? 'nowallet_sk_preview' : 'nowallet_uk_preview' }),
+  sandbox_copy_key: () => ({ clear_after_secs: settings.clipboard_clear_secs, copy: 1 }),
+  sandbox_copy_base_url: () => ({ clear_after_secs: settings.clipboard_clear_secs, copy: 1 }),
 };
+
+const sandbox = { running: false, port: 8787 };
+function sandboxStatus() {
+  return {
+    running: sandbox.running,
+    base_url: sandbox.running ? `http://127.0.0.1:${sandbox.port}` : null,
+    port: sandbox.running ? sandbox.port : null,
+    settle_after_ms: 2000,
+    key_source: 'generated',
+    payments: 0,
+  };
+}
 
 // The preview's rolling backups (no real files).
 let backups = [];

@@ -26,6 +26,20 @@ impl CommandError {
         }
     }
 
+    /// A value of a form that cannot be used as it is (a port already taken); `field` is the
+    /// form field.
+    pub fn field_error(
+        kind: &'static str,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        CommandError {
+            kind,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
     /// The system clipboard could not be used.
     pub fn clipboard(message: impl Into<String>) -> Self {
         CommandError {

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod database;
 pub mod error;
 pub mod housekeeping;
+pub mod sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod state;
@@ -97,6 +98,8 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         if let RunEvent::Exit = event {
             if let Some(state) = handle.try_state::<AppState>() {
                 state.clipboard.clear_if_still_held(Duration::from_secs(2));
+                // Its last uses are written before the process ends.
+                state.sandbox.stop_on_exit();
             }
         }
     });

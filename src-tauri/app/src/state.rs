@@ -18,6 +18,7 @@ use clapay_core::Registry;
 use crate::clipboard::SecretClipboard;
 use crate::database::{poisoned, Database, DatabaseSlot};
 use crate::error::CommandError;
+use crate::sandbox::SandboxSlot;
 use crate::secrets::HeldSecrets;
 use crate::settings::Settings;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     settings: Mutex<Settings>,
     /// Where the files are.
     pub paths: AppPaths,
+    /// The sandbox gateway of the Sandbox screen.
+    pub sandbox: SandboxSlot,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             clipboard,
             settings: Mutex::new(settings),
             paths,
+            sandbox: SandboxSlot::default(),
         }
     }
 

@@ -18,9 +18,9 @@ use crate::MAIN_WINDOW;
 /// `copy_secret` result.
 #[derive(Debug, Serialize)]
 pub struct CopyResult {
-    clear_after_secs: u32,
+    pub(crate) clear_after_secs: u32,
     /// The copy's number, for `clipboard_outcome`.
-    copy: u64,
+    pub(crate) copy: u64,
 }
 
 /// Serializes a held secret into a command's answer (its only way to the window).

@@ -25,6 +25,7 @@ mod list;
 mod numbers;
 mod reliability;
 mod revoke;
+mod sandbox;
 mod scale;
 mod settings;
 mod single_instance;

@@ -20,6 +20,10 @@ use harness::{App, Context};
 fn seed_requests() -> Vec<Value> {
     let triple = |country: &str, operator: &str, method: &str| json!({ "country": country, "operator": operator, "method": method });
     vec![
+        json!({ "name": "Integration tests", "description": "The developers' sandbox token (clp_test_)",
+                "environment": "sandbox", "expiry": { "kind": "days", "days": 90 },
+                "composition": [triple("CI", "OM", "MERCHANT"), triple("CI", "MTN", "MERCHANT")],
+                "numbers": [] }),
         json!({ "name": "Legacy POS terminal", "description": "Replaced by the web checkout",
                 "expiry": { "kind": "days", "days": 30 },
                 "composition": [triple("CI", "MOOV", "MERCHANT")], "numbers": [] }),
@@ -58,11 +62,17 @@ async fn invoke(app: &App, command: &str, args: Value) -> Value {
     value["ok"].clone()
 }
 
-async fn seed(app: &App) {
+/// Seeds the tokens; returns the sandbox token's secret, for the Sandbox screen's requests.
+async fn seed(app: &App) -> String {
     let mut last = None;
+    let mut sandbox_secret = None;
     for request in seed_requests() {
+        let sandbox = request["environment"] == "sandbox";
         let created = invoke(app, "create_token", json!({ "request": request })).await;
         let id = created["token"]["id"].clone();
+        if sandbox {
+            sandbox_secret = created["secret"].as_str().map(str::to_owned);
+        }
         last = Some((id.clone(), created["secret"].clone()));
         invoke(app, "discard_secret", json!({ "id": id })).await;
     }
@@ -92,6 +102,65 @@ async fn seed(app: &App) {
         .await
         .ctx("reload");
     app.wait_testid("token-table").await;
+    sandbox_secret.ctx_opt_owned("the seed has a sandbox token")
+}
+
+/// `POST /init/payment` to the sandbox, as an integration would.
+fn send_to_sandbox(base_url: &str, secret: Option<&str>, method: &str, phone: &str) {
+    use std::io::{Read, Write};
+    let address = base_url.trim_start_matches("http://");
+    let body = format!(
+        r#"{{"transaction_id":"order-1","amount":5000,"country_code":"CI","operators_code":["OM"],"method":"{method}","tunnel":"API","additional_infos":{{"customer_phone":"{phone}"}}}}"#
+    );
+    let authorization = secret
+        .map(|secret| format!("Authorization: Bearer {secret}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST /init/payment HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = std::net::TcpStream::connect(address).ctx("connect to the sandbox");
+    stream
+        .write_all(request.as_bytes())
+        .ctx("send to the sandbox");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+}
+
+/// The Sandbox screen, running, with a few requests in its log (its keys stay masked).
+async fn sandbox_screen(app: &App, shooter: &mut Shooter, secret: &str) {
+    app.click("nav-sandbox").await;
+    app.wait_testid("sandbox-page").await;
+    let status = app.wait_testid("sandbox-status").await;
+    if status
+        .attr("data-running")
+        .await
+        .ctx("data-running")
+        .as_deref()
+        != Some("true")
+    {
+        app.set_value("sandbox-port", "0").await;
+        app.click("sandbox-toggle").await;
+        app.wait_css("[data-testid=\"sandbox-status\"][data-running=\"true\"]")
+            .await;
+        let base_url = app
+            .wait_testid("sandbox-base-url")
+            .await
+            .value()
+            .await
+            .ctx("the base URL")
+            .ctx_opt_owned("a base URL");
+        send_to_sandbox(&base_url, Some(secret), "MERCHANT", "0707070707");
+        send_to_sandbox(&base_url, Some(secret), "CASHIN", "0707070707");
+        send_to_sandbox(&base_url, None, "MERCHANT", "0505050505");
+        send_to_sandbox(&base_url, Some(secret), "MERCHANT", "0505050505");
+    }
+    app.wait_until("the requests in the log", || async {
+        app.all_css("[data-testid=\"sandbox-log-row\"]").await.len() >= 4
+    })
+    .await;
+    shooter.shoot(app, "sandbox").await;
 }
 
 trait OwnedOpt<T> {
@@ -159,7 +228,7 @@ async fn in_checkout_row(app: &App, testid: &str) -> thirtyfour::WebElement {
         .ctx(testid)
 }
 
-async fn walk(app: &App, shooter: &mut Shooter) {
+async fn walk(app: &App, shooter: &mut Shooter, sandbox_secret: &str) {
     open_list(app).await;
     shooter.shoot(app, "token-list").await;
 
@@ -237,6 +306,8 @@ async fn walk(app: &App, shooter: &mut Shooter) {
     app.click("check-submit").await;
     app.wait_testid("check-result").await;
     shooter.shoot(app, "check-payment").await;
+
+    sandbox_screen(app, shooter, sandbox_secret).await;
 
     app.click("nav-settings").await;
     app.wait_testid("settings-form").await;
@@ -342,11 +413,12 @@ async fn main() {
     app.wait_testid("empty-state").await;
     light.shoot(&app, "empty-state").await;
 
-    seed(&app).await;
-    walk(&app, &mut light).await;
+    let sandbox_secret = seed(&app).await;
+    harness::record_secret(&sandbox_secret);
+    walk(&app, &mut light, &sandbox_secret).await;
     secret_dialog(&app, &mut light).await;
     set_theme(&app, "dark").await;
-    walk(&app, &mut dark).await;
+    walk(&app, &mut dark, &sandbox_secret).await;
     secret_dialog(&app, &mut dark).await;
     app.stop().await;
 }
