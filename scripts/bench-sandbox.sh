@@ -7,8 +7,9 @@
 #   scripts/bench-sandbox.sh            # 30 s per server (about 2 minutes with the builds)
 #   scripts/bench-sandbox.sh 10         # 10 s per server
 #
-# The first run seeds target/bench-sandbox/seed.db (100,000 tokens); every run works on a fresh
-# copy of it, so the history the gateway writes does not pile up across runs.
+# The first run seeds target/bench-sandbox/seed-<schema>.db (100,000 tokens; named after the
+# migrations' text, so a schema change seeds again); every run works on a fresh copy of it, so
+# the history the gateway writes does not pile up across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -19,10 +20,12 @@ mkdir -p "$data"
 echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cargo build --release --locked -q -p clapay-tokens-cli
 cargo build --release --locked -q -p clapay-tokens-sandbox --example load --example bare
-if [[ ! -f "$data/seed.db" ]]; then
-  echo "seeding $data/seed.db with 100,000 tokens (once)"
+seed="$data/seed-$(cat src-tauri/core/migrations/*.sql | sha256sum | cut -c1-12).db"
+if [[ ! -f "$seed" ]]; then
+  echo "seeding $seed with 100,000 tokens (once per schema)"
+  rm -f "$data"/seed.tmp.db*
   cargo run --release --locked -q -p clapay-tokens-core --example seed -- --db "$data/seed.tmp.db" --tokens 100000
-  mv "$data/seed.tmp.db" "$data/seed.db"
+  mv "$data/seed.tmp.db" "$seed"
 fi
 run="$(mktemp -d "$data/run.XXXXXX")"
 gateway_pid="" bare_pid=""
@@ -33,13 +36,13 @@ cleanup() {
   rm -rf "$run"
 }
 trap cleanup EXIT
-cp "$data/seed.db" "$run/tokens.db"
+cp "$seed" "$run/tokens.db"
 cli="$target/release/clapay-tokens-cli"
 export CLAPAY_TOKENS_DB="$run/tokens.db"
 # The secret goes to a file only this user can read, and is gone with the run's folder.
 umask 077
 "$cli" create --name "bench-sandbox" --environment sandbox --no-expiry \
-  --allow CI:OM:MERCHANT --number CI:0707070707 >"$run/secret" 2>/dev/null
+  --allow CI:OM:MERCHANT --number CI:0707070707 >"$run/secret"
 
 # Waits for "listening on http://ADDRESS" in a server's stderr file and prints ADDRESS.
 address_of() {

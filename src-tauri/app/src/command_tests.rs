@@ -22,7 +22,7 @@ use crate::state::{AppPaths, AppState};
 /// settings store and catalog the commands wrote.
 const LEDGER_ENV: &str = "CLAPAY_LEAK_LEDGER";
 
-fn record_secret(secret: &str) {
+pub(crate) fn record_secret(secret: &str) {
     use std::io::Write;
     if let Some(ledger) = std::env::var_os(LEDGER_ENV) {
         let mut file = std::fs::OpenOptions::new()

@@ -250,9 +250,11 @@ fn sandbox_error(error: clapay_sandbox::Error) -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command_tests::{record_secret, ScanDir};
 
-    fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
-        let dir = tempfile::tempdir().expect("temp dir");
+    /// A database in a folder the leak scan searches (the gateway records its checks there).
+    fn temp_db() -> (ScanDir, std::path::PathBuf) {
+        let dir = ScanDir::new();
         let path = dir.path().join("tokens.db");
         drop(clapay_core::Registry::open(&path, Catalog::embedded()).expect("create"));
         (dir, path)
@@ -273,6 +275,8 @@ mod tests {
             let shown = serde_json::to_string(&status).expect("json");
             let secret = slot.key(WebhookKey::Secret).expect("key");
             let unique = slot.key(WebhookKey::UniqueKey).expect("key");
+            record_secret(&secret);
+            record_secret(&unique);
             assert!(
                 !shown.contains(secret.as_str()) && !shown.contains(unique.as_str()),
                 "a status never holds a key"
