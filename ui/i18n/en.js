@@ -371,6 +371,8 @@ export default {
   'backups.restoreNamed': 'Restore the backup of {date}',
   'restore.title': 'Restore the backup of {date}?',
   'restore.body': 'The database will be replaced by the backup of {date}. Tokens created or changed since then will no longer appear. The current database is kept beside it as a .before-restore file.',
+  'restore.trustTitle': 'Restoring is a trust decision.',
+  'restore.trustBody': 'A backup can hold tokens whose secrets someone else has: restore only files you made yourself, with this app.',
   'restore.confirm': 'Restore this backup',
   'restore.done': 'The backup of {date} is restored',
 };

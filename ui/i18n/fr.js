@@ -371,6 +371,8 @@ export default {
   'backups.restoreNamed': 'Restaurer la sauvegarde du {date}',
   'restore.title': 'Restaurer la sauvegarde du {date} ?',
   'restore.body': 'La base de données sera remplacée par la sauvegarde du {date}. Les jetons créés ou modifiés depuis n’apparaîtront plus. La base actuelle est conservée à côté, dans un fichier .before-restore.',
+  'restore.trustTitle': 'Restaurer, c’est faire confiance.',
+  'restore.trustBody': 'Une sauvegarde peut contenir des jetons dont quelqu’un d’autre détient les secrets : ne restaurez que des fichiers que vous avez créés vous-même, avec cette application.',
   'restore.confirm': 'Restaurer cette sauvegarde',
   'restore.done': 'La sauvegarde du {date} est restaurée',
 };
