@@ -486,10 +486,10 @@ function createRow({ reload, navigate, showToken }) {
   const environment = h('span', { class: 'env-chip', testid: 'cell-environment' });
   const name = h('a', { class: 'token-name', testid: 'cell-name' });
   const hint = h('span', { class: 'mono hint', testid: 'cell-hint' });
-  // The environment's chip is before the name and the hint's last characters after it (the chip
-  // says what its prefix would: the whole hint is in its title and `data-hint`). The description is
-  // the name's second line: one line, ending in an ellipsis, the whole of it in the title (and on
-  // the token's page).
+  // The environment's chip is before the name. The second line starts with the hint's last
+  // characters (the chip says what its prefix would: the whole hint is in its title and
+  // `data-hint`), then the description: one line, ending in an ellipsis, the whole of it in the
+  // title (and on the token's page).
   const descriptionText = h('span', { class: 'token-description', testid: 'cell-description' });
   const created = dateCell('cell-created');
   const expiry = dateCell('cell-expiry');
@@ -537,8 +537,8 @@ function createRow({ reload, navigate, showToken }) {
   const actions = h('td', { class: 'col-actions' }, actionButtons);
   const element = h('tr', { testid: 'token-row' },
     h('td', {}, h('div', { class: 'cell-name-col' },
-      h('div', { class: 'cell-line' }, environment, name, hint),
-      h('div', { class: 'cell-line cell-second-line' }, descriptionText))),
+      h('div', { class: 'cell-line' }, environment, name),
+      h('div', { class: 'cell-line cell-second-line' }, hint, descriptionText))),
     created.cell,
     expiry.cell,
     status,
