@@ -40,6 +40,10 @@ const STATUSES = ['current', 'active', 'expiring', 'rolling', 'expired', 'rolled
 const ENVIRONMENTS = ['all', 'live', 'sandbox'];
 // Expiring tokens the banner names, each with its Roll… button; "Show them" filters the list to all.
 const BANNER_TOKENS = 3;
+// The banner's last answer. The list shows it at once when it opens again, then asks anew: the
+// banner's height moves the table, and a banner that came back only after the rows were painted
+// would move the rows the merchant left in view.
+let lastBanner = null;
 const SORTABLE = ['name', 'created_at', 'expires_at', 'last_used_at'];
 
 
@@ -276,6 +280,7 @@ export function mount(container, { navigate }) {
       result = { items: [], total: 0 };
     }
     if (!alive || seq !== bannerSeq) return;
+    lastBanner = result;
     renderBanner(result);
   }
 
@@ -421,6 +426,7 @@ export function mount(container, { navigate }) {
   // Opened on the page the merchant left (back from a token's details), the list shows it where
   // it was; a page the merchant changed since (sorted, searched, created a token) opens at its top.
   if (place.key === pageKey(pageQuery())) openAt = place.top;
+  if (lastBanner) renderBanner(lastBanner);
   load();
   loadBanner();
   return () => {
