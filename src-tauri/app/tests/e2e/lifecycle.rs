@@ -616,3 +616,105 @@ async fn reminder_and_retention_settings_are_checked_then_saved() {
     );
     app.stop().await;
 }
+
+/// Presses a key where the focus is.
+async fn press(app: &App, key: thirtyfour::Key) {
+    app.driver()
+        .action_chain()
+        .send_keys(key)
+        .perform()
+        .await
+        .ctx("pressing a key");
+}
+
+/// The testid of the element that has the focus.
+async fn focused(app: &App) -> String {
+    app.driver()
+        .execute(
+            "return document.activeElement?.dataset.testid ?? null;",
+            Vec::new(),
+        )
+        .await
+        .ctx("reading the focus")
+        .json()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A row's menu and the roll dialog work from the keyboard: Enter opens the menu on its first
+/// item, the arrows move through it, Escape closes it and gives the focus back to its button;
+/// Roll… opens the dialog on the default grace, and Escape closes it, rolling nothing.
+#[tokio::test]
+async fn the_row_menu_and_the_roll_dialog_work_from_the_keyboard() {
+    use thirtyfour::prelude::*;
+    let app = App::start().await;
+    flows::create_token(&app, &flows::simple("Keyboard shop")).await;
+    let row = flows::row_of(&app, "Keyboard shop").await;
+    let more = row
+        .find(By::Css("[data-testid=\"row-actions\"]"))
+        .await
+        .ctx("the row's menu button");
+    app.driver()
+        .execute(
+            "arguments[0].focus();",
+            vec![more.to_json().ctx("element to json")],
+        )
+        .await
+        .ctx("focusing the menu button");
+
+    press(&app, Key::Enter).await;
+    app.wait_testid("action-menu").await;
+    assert_eq!(focused(&app).await, "row-roll", "the menu opens on Roll…");
+    press(&app, Key::Down).await;
+    assert_eq!(focused(&app).await, "row-duplicate");
+    press(&app, Key::Up).await;
+    press(&app, Key::Up).await;
+    assert_eq!(
+        focused(&app).await,
+        "row-details",
+        "the arrows go round the menu"
+    );
+    press(&app, Key::Escape).await;
+    app.wait_gone("action-menu").await;
+    assert_eq!(
+        focused(&app).await,
+        "row-actions",
+        "Escape gives the focus back to the menu's button"
+    );
+    assert_eq!(
+        more.attr("aria-expanded")
+            .await
+            .ctx("aria-expanded")
+            .as_deref(),
+        Some("false")
+    );
+
+    press(&app, Key::Enter).await;
+    app.wait_testid("action-menu").await;
+    press(&app, Key::Enter).await;
+    app.wait_testid("roll-dialog").await;
+    assert_eq!(
+        focused(&app).await,
+        "roll-grace-24h",
+        "the dialog opens on the default grace"
+    );
+    press(&app, Key::Escape).await;
+    app.wait_gone("roll-dialog").await;
+    assert_eq!(
+        focused(&app).await,
+        "row-actions",
+        "closing the dialog gives the focus back to the row's menu button"
+    );
+    let token = flows::stored_token(&app, "Keyboard shop");
+    let rolled: Option<String> = app
+        .db()
+        .query_row(
+            "SELECT rolled_to FROM tokens WHERE id = ?1",
+            [&token.id],
+            |row| row.get(0),
+        )
+        .ctx("read rolled_to");
+    assert_eq!(rolled, None, "Escape rolls nothing");
+    app.stop().await;
+}
