@@ -29,7 +29,7 @@ if [[ "$mode" == --test ]]; then
   # test reads the .rpm and validates the .desktop entry.
   packages+=(xvfb xauth webkit2gtk-driver xclip x11-utils dbus dbus-x11 imagemagick sqlite3
     gcc-mingw-w64-x86-64 rpm desktop-file-utils)
-  # Node runs the UI checks (make ui-check) and the UI bundler's tests; any recent version will do.
+  # Node runs the UI checks (make ui-check) and builds the packages (the Tauri CLI); any recent version will do.
   command -v node >/dev/null || packages+=(nodejs)
 fi
 if [[ "$mode" == --package ]]; then

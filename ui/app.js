@@ -11,9 +11,12 @@ import { lazy, loaded, loadEveryModule } from './lazy.js';
 import * as tokenList from './views/tokenList.js';
 
 // The list is the first screen; the others load after its first paint (lazy.js).
+const createToken = lazy(() => import('./views/createToken.js'));
 const ROUTES = [
   { pattern: /^#\/tokens$/, view: loaded(tokenList), nav: 'tokens' },
-  { pattern: /^#\/new$/, view: lazy(() => import('./views/createToken.js')), nav: 'tokens' },
+  { pattern: /^#\/new$/, view: createToken, nav: 'tokens' },
+  // The create form filled from a token ("Duplicate…").
+  { pattern: /^#\/duplicate\/([^/]+)$/, view: createToken, nav: 'tokens' },
   { pattern: /^#\/token\/([^/]+)$/, view: lazy(() => import('./views/tokenDetails.js')), nav: 'tokens' },
   { pattern: /^#\/check$/, view: lazy(() => import('./views/checkPayment.js')), nav: 'check' },
   { pattern: /^#\/sandbox$/, view: lazy(() => import('./views/sandbox.js')), nav: 'sandbox' },

@@ -20,6 +20,20 @@ export function statusBadge(status, testid = null) {
 }
 
 /**
+ * The environment of a token as a chip: "Live" or "Sandbox", with its secret's prefix on hover. The
+ * word is always there (not only the colour).
+ */
+export function environmentChip(environment, testid = null) {
+  const sandbox = environment === 'sandbox';
+  return h('span', {
+    class: `env-chip env-${sandbox ? 'sandbox' : 'live'}`,
+    testid,
+    'data-environment': sandbox ? 'sandbox' : 'live',
+    title: t(sandbox ? 'environment.sandboxTitle' : 'environment.liveTitle'),
+  }, t(sandbox ? 'environment.sandbox' : 'environment.live'));
+}
+
+/**
  * The text to show for an API error. English keeps the backend's sentence, which is the most
  * specific; other languages use the translation of its kind.
  */

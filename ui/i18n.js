@@ -136,10 +136,10 @@ const UNITS = [
   ['minute', 60],
 ];
 
-/** "in 29 days", "3 hours ago", "il y a 3 heures". */
-export function formatRelative(iso, now = Date.now()) {
+/** "in 29 days", "3 hours ago", "il y a 3 heures"; with `style: 'short'`, "in 23 hr.", "dans 23 h". */
+export function formatRelative(iso, now = Date.now(), { style = 'long' } = {}) {
   const seconds = (new Date(iso).getTime() - now) / 1000;
-  const rtf = formatter(Intl.RelativeTimeFormat, locale, RELATIVE);
+  const rtf = formatter(Intl.RelativeTimeFormat, locale, style === 'long' ? RELATIVE : { ...RELATIVE, style });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
   }

@@ -7,7 +7,8 @@ export const PAGE_SIZE = 50;
 // `page` is which page to read (keyset paging: `first`, `last`, or `after` / `before` the id of a
 // token shown); `position` is the index of its first row in the whole list, which the list keeps
 // as it pages (the core reads a page from its neighbour's row, not from an offset).
-export const query = { status: 'current', search: '', sort: 'created_at', descending: true, page: { kind: 'first' }, position: 0 };
+// `environment` is 'live', 'sandbox' or null for both.
+export const query = { status: 'current', environment: null, search: '', sort: 'created_at', descending: true, page: { kind: 'first' }, position: 0 };
 
 /** Back to the first page (a new filter, search or sort). */
 export function toFirstPage() {
@@ -19,6 +20,7 @@ export function toFirstPage() {
 export function pageQuery() {
   return {
     status: query.status,
+    environment: query.environment,
     search: query.search.trim() || null,
     sort: query.sort,
     descending: query.descending,
@@ -35,11 +37,12 @@ export const place = { key: '', top: 0, newToken: null };
 
 /**
  * After a create: the list opens on its first page in its default order (newest first), with no
- * search and a filter that shows active tokens, so the new token (`id`) is its first row, marked.
- * A search or filter left from before would hide it.
+ * search and filters that show active tokens of both environments, so the new token (`id`) is its
+ * first row, marked. A search or filter left from before would hide it.
  */
 export function showNewToken(id) {
   query.search = '';
+  query.environment = null;
   if (query.status !== 'current' && query.status !== 'active' && query.status !== 'all') query.status = 'current';
   query.sort = 'created_at';
   query.descending = true;

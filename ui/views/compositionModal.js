@@ -19,13 +19,16 @@ export function openCompositionModal(id, { onChanged }) {
 }
 
 function show(modal, token, onChanged) {
-  const readOnly = token.status === 'REVOKED';
+  // A rolled token follows its successor's composition: the successor is the one to change.
+  const rolled = Boolean(token.rolled_to);
+  const readOnly = token.status === 'REVOKED' || rolled;
   const title = modal.dialog.querySelector('.modal-title');
   title.textContent = t('composition.titleNamed', { name: token.name });
   const editor = createCompositionEditor({ triples: fromCards(token.composition), readOnly });
   const formError = h('div', { class: 'alert alert-error', role: 'alert', testid: 'composition-error', hidden: true });
   replaceChildren(modal.body,
-    readOnly ? h('p', { class: 'muted' }, t('composition.revokedReadOnly')) : null,
+    readOnly ? h('p', { class: 'muted', testid: 'composition-read-only' },
+      rolled && token.successor ? t('composition.rolledReadOnly', { name: token.successor.name }) : t('composition.revokedReadOnly')) : null,
     editor.element,
     formError);
   if (readOnly) {

@@ -1,9 +1,10 @@
-// Screen 2: the three-step "Create a new API token" form.
+// Screen 2: the three-step "Create a new API token" form, empty or pre-filled from a token
+// ("Duplicate…", route #/duplicate/<id>: the core's duplicate_draft, never numbers or a secret).
 import * as api from '../api.js';
-import { h, replaceChildren } from '../dom.js';
+import { h, replaceChildren, uid } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n.js';
-import { errorText } from '../format.js';
+import { errorText, environmentChip } from '../format.js';
 import { state, countryLabel, countryName } from '../state.js';
 import { countriesOf } from '../composition.js';
 import { field } from './fields.js';
@@ -13,7 +14,8 @@ import { confirmDialog } from './modal.js';
 import { openSecretDialog } from './secretDialog.js';
 import { showNewToken } from '../listQuery.js';
 
-const STEP_OF_FIELD = { name: 1, description: 1, expiry: 1, composition: 2, phone: 3 };
+const STEP_OF_FIELD = { name: 1, description: 1, environment: 1, expiry: 1, composition: 2, phone: 3 };
+const ENVIRONMENTS = ['live', 'sandbox'];
 const MAX_DESCRIPTION = 1000;
 
 // How many tokens a name check reads at most: the search matches descriptions too, so a short name
@@ -43,7 +45,30 @@ function initialExpiry() {
   return days === null || days === undefined ? { kind: 'never' } : { kind: 'days', days };
 }
 
-export function mount(container, { navigate }) {
+export function mount(container, { navigate, params = [] }) {
+  const [duplicateOf] = params;
+  if (!duplicateOf) {
+    build(container, navigate, null);
+    return undefined;
+  }
+  // A duplicate: the form is built once the draft and the original's name are here.
+  let alive = true;
+  replaceChildren(container, h('p', { class: 'muted', testid: 'duplicate-loading' }, t('common.loading')));
+  Promise.all([api.duplicateDraft({ id: duplicateOf }), api.getToken({ id: duplicateOf })]).then(
+    ([draft, original]) => { if (alive) build(container, navigate, { draft, original }); },
+    (error) => {
+      if (!alive) return;
+      replaceChildren(container,
+        h('a', { href: '#/tokens', class: 'back-link', testid: 'back-to-list' }, icon('arrowLeft', { size: 14 }), t('nav.tokens')),
+        h('div', { class: 'alert alert-error', role: 'alert', testid: 'duplicate-error' }, errorText(error)));
+    },
+  );
+  return () => { alive = false; };
+}
+
+/** Builds the form, empty, or filled from `from` ({ draft, original }) for a duplicate. */
+function build(container, navigate, from) {
+  const draft = from ? from.draft : null;
   let step = 1;
   let busy = false;
   // Numbers accepted by checkPhone, waiting for the token to exist: { country, number, formatted }.
@@ -56,7 +81,8 @@ export function mount(container, { navigate }) {
     hint: t('create.nameHint'),
     control: h('input', { id: 'token-name', class: 'input', type: 'text', autocomplete: 'off', spellcheck: 'false', testid: 'field-name' }),
   });
-  const expiry = createExpiryField({ initial: initialExpiry() });
+  const environment = createEnvironmentField(draft ? draft.environment : 'live');
+  const expiry = createExpiryField({ initial: draft ? draft.expiry : initialExpiry() });
   const counter = h('span', { class: 'counter', testid: 'description-counter', 'aria-live': 'polite' });
   const description = field({
     name: 'description',
@@ -69,7 +95,7 @@ export function mount(container, { navigate }) {
 
   // Step 2
   const composition = createCompositionEditor({
-    triples: [],
+    triples: draft ? draft.composition : [],
     onChange: () => { pending = pending.filter((n) => countriesOf(composition.getTriples()).includes(n.country)); },
     confirmRemoveCountry: confirmDropNumbers,
   });
@@ -101,9 +127,15 @@ export function mount(container, { navigate }) {
     h('header', { class: 'page-header' },
       h('div', {},
         h('a', { href: '#/tokens', class: 'back-link', testid: 'back-to-list' }, icon('arrowLeft', { size: 14 }), t('nav.tokens')),
-        h('h1', { class: 'page-title' }, t('create.title')),
+        h('h1', { class: 'page-title', testid: 'create-title' }, from ? t('create.duplicateTitle', { name: from.original.name }) : t('create.title')),
         h('p', { class: 'page-subtitle' }, t('create.subtitle')))),
+    from ? h('div', { class: 'alert alert-info create-form-note', role: 'note', testid: 'duplicate-note' },
+      icon('info'), h('span', {}, t('create.duplicateNote', { name: from.original.name }))) : null,
     form);
+  if (draft) {
+    name.control.value = draft.name;
+    description.control.value = draft.description || '';
+  }
 
   function updateCounter() {
     const length = description.control.value.length;
@@ -129,7 +161,7 @@ export function mount(container, { navigate }) {
     if (step === 1) {
       return h('section', { class: 'card form-card', testid: 'step-1', 'aria-labelledby': 'step-title' },
         h('h2', { id: 'step-title', class: 'section-title' }, t('create.step1')),
-        name.element, expiry.element, description.element);
+        name.element, environment.element, expiry.element, description.element);
     }
     if (step === 2) {
       return h('section', { class: 'card form-card', testid: 'step-2', 'aria-labelledby': 'step-title' },
@@ -142,6 +174,7 @@ export function mount(container, { navigate }) {
     return h('section', { class: 'card form-card', testid: 'step-3', 'aria-labelledby': 'step-title' },
       h('h2', { id: 'step-title', class: 'section-title' }, t('create.step3'), h('span', { class: 'optional' }, t('common.optional'))),
       h('p', { class: 'section-help' }, t('create.numbersHelp')),
+      from ? h('p', { class: 'section-help', testid: 'duplicate-numbers-note' }, t('create.duplicateNumbers', { name: from.original.name })) : null,
       h('div', { class: 'add-number-row' },
         h('div', { class: 'field' },
           h('label', { class: 'label', for: 'number-country' }, t('numbers.country')), numberCountry),
@@ -293,6 +326,7 @@ export function mount(container, { navigate }) {
     const message = errorText(error);
     if (error.field === 'name') name.setError(message);
     else if (error.field === 'description') description.setError(message);
+    else if (error.field === 'environment') environment.setError(message);
     else if (error.field === 'expiry') expiry.setError(message);
     else if (error.field === 'composition') composition.setError(message);
     else phone.setError(message);
@@ -311,6 +345,7 @@ export function mount(container, { navigate }) {
         request: {
           name: name.control.value.trim(),
           description: description.control.value,
+          environment: environment.read(),
           expiry: chosenExpiry,
           composition: composition.getTriples(),
           numbers: pending.map((n) => ({ country: n.country, phone: n.number })),
@@ -329,4 +364,43 @@ export function mount(container, { navigate }) {
   updateCounter();
   go(1);
   name.control.focus();
+}
+
+/**
+ * Step 1's environment: Live (real payments, the default) or Sandbox (test payments and the local
+ * sandbox gateway), with a line that says what the one chosen means.
+ * Returns { element, read, setError }.
+ */
+function createEnvironmentField(initial) {
+  let chosen = ENVIRONMENTS.includes(initial) ? initial : 'live';
+  const group = uid('environment');
+  const help = h('p', { class: 'hint-text', id: 'hint-environment', testid: 'environment-help', 'aria-live': 'polite' });
+  const errorEl = h('p', { class: 'field-error', id: 'error-environment', testid: 'error-environment', hidden: true });
+  const segmented = h('div', { class: 'segmented', role: 'radiogroup', 'aria-describedby': 'hint-environment error-environment' });
+  // As in the expiry chooser: WebKit does not match :focus-visible on a radio the arrow keys moved to.
+  segmented.addEventListener('keydown', () => { segmented.dataset.keyboard = 'true'; });
+  segmented.addEventListener('pointerdown', () => { delete segmented.dataset.keyboard; });
+  const update = () => {
+    help.replaceChildren(environmentChip(chosen), ' ', t(chosen === 'sandbox' ? 'environment.sandboxHelp' : 'environment.liveHelp'));
+  };
+  for (const value of ENVIRONMENTS) {
+    const id = uid('environment-option');
+    segmented.append(h('span', { class: 'segment' },
+      h('input', {
+        type: 'radio', name: group, id, value, checked: value === chosen, testid: `environment-${value}`,
+        onChange: () => { chosen = value; errorEl.hidden = true; update(); },
+      }),
+      h('label', { for: id }, t(`environment.${value}`))));
+  }
+  update();
+  const element = h('fieldset', { class: 'field fieldset', testid: 'field-environment' },
+    h('legend', { class: 'label' }, t('environment.label')), segmented, help, errorEl);
+  return {
+    element,
+    read: () => chosen,
+    setError(message) {
+      errorEl.hidden = !message;
+      errorEl.textContent = message || '';
+    },
+  };
 }

@@ -38,15 +38,19 @@ export function expiryOfDay(ymd) {
 }
 
 /**
- * `initial` is an Expiry ({kind:"days"|"date"|"never"}); `counted` says where preset days count
- * from: 'created' (a new token) or 'saved' (a change to an existing one).
+ * `initial` is an Expiry ({kind:"days"|"date"|"at"|"never"}); `counted` says where preset days count
+ * from: 'created' (a new token) or 'saved' (a change to an existing one). An `at` (a duplicate of
+ * a token whose lifetime is not whole days: the same lifetime from now) is offered as a choice of
+ * its own, "Same as the original", that keeps that exact instant.
  * Returns { element, read, setError }.
  */
 export function createExpiryField({ initial, counted = 'created' }) {
   const group = uid('expiry');
+  const keptAt = initial.kind === 'at' ? initial.at : null;
   let choice = initial.kind === 'never' ? 'never'
-    : initial.kind === 'date' ? 'custom'
-      : PRESETS.includes(initial.days) ? String(initial.days) : 'custom';
+    : initial.kind === 'at' ? 'at'
+      : initial.kind === 'date' ? 'custom'
+        : PRESETS.includes(initial.days) ? String(initial.days) : 'custom';
   const errorEl = h('p', { class: 'field-error', id: 'error-expiry', testid: 'error-expiry', hidden: true });
   const hintId = uid('expiry-hint');
   const dateInput = h('input', {
@@ -99,6 +103,7 @@ export function createExpiryField({ initial, counted = 'created' }) {
     warning.hidden = choice !== 'never';
     setFieldError(dateInput, errorEl, null);
     if (choice === 'never') setSummary('');
+    else if (choice === 'at') setSummary(t('expiry.keptAt', { exact: formatDateTime(keptAt) }), keptAt);
     else if (choice === 'custom') {
       const parsed = parseDate(dateInput.value);
       if (parsed.ymd && parsed.ymd > localDate(0) && parsed.ymd <= localDate(MAX_DAYS)) {
@@ -118,6 +123,7 @@ export function createExpiryField({ initial, counted = 'created' }) {
   /** The Expiry to send, or null after showing why the choice is not valid. */
   function read({ focus = true } = {}) {
     if (choice === 'never') return { kind: 'never' };
+    if (choice === 'at') return { kind: 'at', at: keptAt };
     if (choice !== 'custom') return { kind: 'days', days: Number(choice) };
     const fail = (message) => {
       setError(message);
@@ -143,6 +149,7 @@ export function createExpiryField({ initial, counted = 'created' }) {
   }
 
   append(segmented, [
+    keptAt ? option('at', t('expiry.sameAsOriginal')) : null,
     PRESETS.map((d) => option(String(d), d === 365 ? t('expiry.year') : t('expiry.days', { count: d }))),
     option('custom', t('expiry.custom')),
     option('never', t('expiry.never'))]);

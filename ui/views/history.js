@@ -17,6 +17,10 @@ const ICONS = {
   description_changed: 'edit',
   expiry_changed: 'clock',
   revoked: 'ban',
+  rolled: 'roll',
+  grace_ended: 'power',
+  reminded: 'clock',
+  pruned: 'trash',
   used: 'checkCircle',
   denied: 'xCircle',
 };
@@ -51,6 +55,17 @@ function sentence(event) {
     extra = `${when(detail.from)} → ${when(detail.to)}`;
   } else if (kind === 'composition_changed' && Array.isArray(detail.added) && Array.isArray(detail.removed)) {
     extra = t('history.compositionDelta', { added: detail.added.length, removed: detail.removed.length });
+  } else if (kind === 'rolled') {
+    // The old token's event names its successor (`to`), the successor's the token it replaces (`from`).
+    const moved = Array.isArray(detail.numbers_moved) ? detail.numbers_moved.length : 0;
+    if (detail.from) main = t('history.rolledFrom');
+    else if (detail.grace_ends_at) extra = t('history.rolledGrace', { date: formatDateTime(detail.grace_ends_at) });
+    if (detail.renamed_from && detail.renamed_to) extra = [`${detail.renamed_from} → ${detail.renamed_to}`, extra].filter(Boolean).join(' · ');
+    if (moved > 0) extra = [extra, t('history.numbersMoved', { count: moved })].filter(Boolean).join(' · ');
+  } else if (kind === 'reminded' && Number.isInteger(detail.threshold_days)) {
+    main = detail.threshold_days === 0 ? t('history.remindedAtExpiry') : t('history.remindedDays', { count: detail.threshold_days });
+  } else if (kind === 'pruned' && Number.isInteger(detail.count)) {
+    main = t('history.prunedCount', { count: detail.count });
   }
   return { main, extra };
 }

@@ -1,4 +1,5 @@
-// The restore confirmation, naming the backup's date.
+// The restore confirmation, naming the backup's date and saying that restoring is a trust decision:
+// a file in the backups folder may come from someone else, with tokens whose secrets they hold.
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
@@ -33,7 +34,12 @@ export function openRestoreModal(backup, { onRestored }) {
     title: t('restore.title', { date }),
     testid: 'restore-dialog',
     size: 'sm',
-    body: [h('p', {}, t('restore.body', { date })), errorEl],
+    body: [
+      h('p', {}, t('restore.body', { date })),
+      h('div', { class: 'alert alert-warning', role: 'note', testid: 'restore-trust-warning' }, icon('alert'),
+        h('span', {}, h('strong', {}, t('restore.trustTitle')), ' ', t('restore.trustBody'))),
+      errorEl,
+    ],
     footer: [cancel, confirm],
   });
 }

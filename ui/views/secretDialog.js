@@ -9,7 +9,7 @@ import * as api from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { t, formatDateTime } from '../i18n.js';
-import { errorText } from '../format.js';
+import { errorText, environmentChip } from '../format.js';
 import { openModal } from './modal.js';
 
 /** What the dialog says once a copy's delay is over, by the clipboard owner's outcome. */
@@ -133,6 +133,8 @@ export function openSecretDialog(token, secretValue, { onDone }) {
     dismissible: false,
     body: [
       h('p', {}, t('secret.intro', { name: token.name })),
+      h('p', { class: 'secret-environment' }, t('secret.environment'), ' ', environmentChip(token.environment, 'secret-environment'),
+        ' ', h('span', { class: 'muted' }, t(token.environment === 'sandbox' ? 'environment.sandboxHelp' : 'environment.liveHelp'))),
       secretBox,
       copyHint,
       h('div', { class: 'secret-actions' }, copyButton, status, announce),

@@ -11,6 +11,29 @@ import { openRestoreModal } from './restoreModal.js';
 import { openCatalogImportModal } from './catalogImportModal.js';
 
 const DURATIONS = ['7', '30', '60', '90', '365', 'never'];
+// The ranges the shell checks again (settings.rs; core reminders.rs and history.rs).
+const REMINDER_MAX_DAYS = 90;
+const REMINDERS_MAX = 5;
+const RETENTION_MIN_DAYS = 30;
+const RETENTION_MAX_DAYS = 3650;
+
+/**
+ * The reminder thresholds typed as days separated by commas ("7, 1, 0"): { days } from the farthest
+ * to the nearest, each once, or { error } saying what to type.
+ */
+function parseThresholds(text) {
+  const parts = String(text).split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return { error: t('settings.reminderDaysEmpty') };
+  const days = [];
+  for (const part of parts) {
+    if (!/^\d{1,4}$/.test(part)) return { error: t('settings.reminderDaysNotNumber', { text: part }) };
+    const value = Number(part);
+    if (value > REMINDER_MAX_DAYS) return { error: t('settings.reminderDaysTooFar', { days: value, max: REMINDER_MAX_DAYS }) };
+    if (!days.includes(value)) days.push(value);
+  }
+  if (days.length > REMINDERS_MAX) return { error: t('settings.reminderDaysTooMany', { max: REMINDERS_MAX }) };
+  return { days: days.sort((a, b) => b - a) };
+}
 // The catalog file limit of catalog.rs (MAX_CATALOG_BYTES): a larger file is refused before it is read.
 const MAX_CATALOG_BYTES = 1024 * 1024;
 
@@ -47,24 +70,71 @@ export function mount(container, { applySettings, databaseReplaced }) {
     control: h('select', { id: 'settings-theme', class: 'select', testid: 'settings-theme' },
       options(['system', 'light', 'dark'], s.theme, (v) => t(`settings.theme.${v}`))),
   });
+  const remindersBox = h('input', {
+    type: 'checkbox', id: 'settings-reminders', checked: s.reminders !== false, testid: 'settings-reminders',
+    'aria-describedby': 'hint-reminders', onChange: () => { reminderDays.control.disabled = !remindersBox.checked; },
+  });
+  const reminderDays = field({
+    name: 'reminder_days',
+    label: t('settings.reminderDays'),
+    hint: t('settings.reminderDaysHint', { max: REMINDER_MAX_DAYS }),
+    control: h('input', {
+      id: 'settings-reminder-days', class: 'input input-days', type: 'text', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false',
+      value: (s.reminder_days || [7, 1, 0]).join(', '), testid: 'settings-reminder-days', disabled: s.reminders === false,
+    }),
+  });
+  const retention = field({
+    name: 'usage_retention_days',
+    label: t('settings.retention'),
+    hint: t('settings.retentionHint', { min: formatNumber(RETENTION_MIN_DAYS), max: formatNumber(RETENTION_MAX_DAYS) }),
+    control: h('input', {
+      id: 'settings-retention', class: 'input input-number', type: 'number', min: RETENTION_MIN_DAYS, max: RETENTION_MAX_DAYS, step: 1,
+      value: String(s.usage_retention_days ?? 365), testid: 'settings-retention-days',
+    }),
+  });
   const formError = h('div', { class: 'alert alert-error', role: 'alert', testid: 'settings-error', hidden: true });
-  const fields = { clipboard_clear_secs: clipboard, default_duration_days: duration, language, theme };
+  const fields = {
+    clipboard_clear_secs: clipboard, default_duration_days: duration, language, theme,
+    reminder_days: reminderDays, usage_retention_days: retention,
+  };
 
   async function save(event) {
     event.preventDefault();
     Object.values(fields).forEach((f) => f.setError(null));
     formError.hidden = true;
+    // Every field is checked before the first error is focused, so all the wrong ones say so at once.
+    const invalid = [];
     const seconds = Number(clipboard.control.value);
     if (!Number.isInteger(seconds) || seconds < 5 || seconds > 300) {
       clipboard.setError(t('settings.clipboardError'));
-      clipboard.control.focus();
+      invalid.push(clipboard);
+    }
+    const thresholds = parseThresholds(reminderDays.control.value);
+    if (thresholds.error) {
+      reminderDays.setError(thresholds.error);
+      invalid.push(reminderDays);
+    }
+    const keepDays = Number(retention.control.value);
+    if (retention.control.value.trim() === '' || !Number.isInteger(keepDays) || keepDays < RETENTION_MIN_DAYS || keepDays > RETENTION_MAX_DAYS) {
+      retention.setError(t('settings.retentionError', { min: formatNumber(RETENTION_MIN_DAYS), max: formatNumber(RETENTION_MAX_DAYS) }));
+      invalid.push(retention);
+    }
+    if (invalid.length > 0) {
+      // A disabled field cannot take focus: the thresholds are enabled to be corrected.
+      invalid[0].control.disabled = false;
+      invalid[0].control.focus();
       return;
     }
+    // Every setting is sent: the shell stores the whole object, and one left out would fall back
+    // to its default.
     const settings = {
       clipboard_clear_secs: seconds,
       default_duration_days: duration.control.value === 'never' ? null : Number(duration.control.value),
       language: language.control.value,
       theme: theme.control.value,
+      reminders: remindersBox.checked,
+      reminder_days: thresholds.days,
+      usage_retention_days: keepDays,
     };
     try {
       const saved = await api.updateSettings({ settings });
@@ -73,8 +143,11 @@ export function mount(container, { applySettings, databaseReplaced }) {
       document.querySelector('[data-testid="settings-save"]')?.focus();
     } catch (error) {
       const target = fields[error.field];
-      if (target) target.setError(errorText(error));
-      else { formError.hidden = false; formError.textContent = errorText(error); }
+      if (target) {
+        target.setError(errorText(error));
+        target.control.disabled = false;
+        target.control.focus();
+      } else { formError.hidden = false; formError.textContent = errorText(error); }
     }
   }
 
@@ -181,6 +254,11 @@ export function mount(container, { applySettings, databaseReplaced }) {
     h('form', { class: 'card form-card settings-form', testid: 'settings-form', novalidate: true, onSubmit: save },
       h('h2', { class: 'section-title' }, t('settings.preferences')),
       h('div', { class: 'settings-grid' }, clipboard.element, duration.element, language.element, theme.element),
+      h('h3', { class: 'settings-subtitle' }, t('settings.remindersTitle')),
+      h('div', { class: 'field' },
+        h('div', { class: 'check' }, remindersBox, h('label', { for: 'settings-reminders' }, t('settings.reminders'))),
+        h('p', { class: 'hint-text', id: 'hint-reminders' }, t('settings.remindersHint'))),
+      h('div', { class: 'settings-grid' }, reminderDays.element, retention.element),
       formError,
       h('div', { class: 'form-footer form-footer-end' },
         h('button', { type: 'submit', class: 'btn btn-primary', testid: 'settings-save' }, t('common.save')))),

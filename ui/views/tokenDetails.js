@@ -1,10 +1,11 @@
 // Screen 7: every field of one token, its composition, numbers and history; edit name,
-// description and expiry.
+// description and expiry; roll, end a roll's grace, duplicate. A rolled or rolling token is changed
+// through its successor: its page links to it and offers no edit.
 import * as api from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
-import { t, formatDateTime } from '../i18n.js';
-import { dateText, statusBadge, errorText } from '../format.js';
+import { t, formatDateTime, formatRelative } from '../i18n.js';
+import { dateText, statusBadge, errorText, environmentChip } from '../format.js';
 import { countryLabel } from '../state.js';
 import { fromCards } from '../composition.js';
 import { toast } from '../toast.js';
@@ -14,9 +15,11 @@ import { createCompositionEditor } from './compositionEditor.js';
 import { openCompositionModal } from './compositionModal.js';
 import { openNumbersModal } from './numbersModal.js';
 import { openRevokeModal } from './revokeModal.js';
+import { openRollDialog } from './rollDialog.js';
+import { openEndGraceModal } from './endGraceModal.js';
 import { historyTimeline, HISTORY_PAGE } from './history.js';
 
-export function mount(container, { params: [id] }) {
+export function mount(container, { params: [id], navigate }) {
   let alive = true;
   let editing = false;
   const root = h('div', { class: 'details', testid: 'token-details' }, h('p', { class: 'muted' }, t('common.loading')));
@@ -56,49 +59,95 @@ export function mount(container, { params: [id] }) {
   }
 
   function render(token) {
-    const revoked = token.status === 'REVOKED';
+    // Revoked, or rolled (its successor is what changes): nothing on this page edits it.
+    const readOnly = token.status === 'REVOKED' || Boolean(token.rolled_to);
     historyBox = h('div', { class: 'history-box' },
       historyView || h('p', { class: 'muted' }, t('common.loading')));
     replaceChildren(root,
-      header(token, revoked),
+      header(token, readOnly),
+      lifecycleNote(token),
       h('div', { class: 'details-layout' },
         h('div', {},
-          editing ? editForm(token) : infoCard(token),
-          compositionCard(token, revoked),
-          numbersCard(token, revoked)),
+          editing && !readOnly ? editForm(token) : infoCard(token),
+          compositionCard(token, readOnly),
+          numbersCard(token, readOnly)),
         h('section', { class: 'card', 'aria-labelledby': 'details-history-title' },
           h('h2', { id: 'details-history-title', class: 'section-title' }, t('details.history')),
           historyBox)));
   }
 
-  function header(token, revoked) {
+  function header(token, readOnly) {
+    const rolling = token.status === 'ROLLING';
+    const duplicate = h('button', { type: 'button', class: 'btn', testid: 'details-duplicate', onClick: () => navigate(`#/duplicate/${encodeURIComponent(token.id)}`) },
+      icon('copy'), t('list.duplicate'));
+    const revoke = h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-revoke', onClick: () => openRevokeModal(token, { onRevoked: load }) },
+      icon('trash'), t('list.revoke'));
+    let actions;
+    if (!readOnly) {
+      actions = [
+        h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token); } },
+          icon('edit'), t('details.edit')),
+        // After a roll the page of the successor opens: it is the token that now carries the name.
+        h('button', { type: 'button', class: 'btn', testid: 'details-roll', onClick: () => openRollDialog(token, { onRolled: (rolled) => navigate(`#/token/${encodeURIComponent(rolled.token.id)}`) }) },
+          icon('roll'), t('list.roll')),
+        duplicate,
+        revoke];
+    } else if (rolling) {
+      actions = [
+        h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-end-grace', onClick: () => openEndGraceModal(token, { onEnded: load }) },
+          icon('power'), t('list.endGrace')),
+        duplicate,
+        revoke];
+    } else {
+      actions = [duplicate];
+    }
     return h('header', { class: 'page-header' },
       h('div', {},
         h('div', { class: 'title-row' },
           h('h1', { class: 'page-title', testid: 'detail-name' }, token.name),
-          statusBadge(token.status, 'detail-status')),
+          environmentChip(token.environment, 'detail-environment'),
+          statusBadge(token.status, 'detail-status'),
+          token.expiring ? h('span', { class: 'tag tag-warning', testid: 'detail-expiring', title: formatDateTime(token.expires_at) },
+            t('list.expiring')) : null),
         h('p', { class: 'page-subtitle mono', testid: 'detail-hint' }, token.hint)),
-      revoked ? null : h('div', { class: 'header-actions' },
-        h('button', { type: 'button', class: 'btn', testid: 'edit-token', disabled: editing, onClick: () => { editing = true; render(token); } },
-          icon('edit'), t('details.edit')),
-        h('button', { type: 'button', class: 'btn btn-danger-ghost', testid: 'details-revoke', onClick: () => openRevokeModal(token, { onRevoked: load }) },
-          icon('trash'), t('list.revoke'))));
+      h('div', { class: 'header-actions' }, actions));
   }
 
-  function compositionCard(token, revoked) {
+  /** What a roll means for this token: its successor and until when it works, or what it replaced. */
+  function lifecycleNote(token) {
+    const link = (ref, testid) => h('a', { href: `#/token/${encodeURIComponent(ref.id)}`, class: 'token-link', testid, 'data-token-id': ref.id }, ref.name);
+    if (token.successor && token.status === 'ROLLING') {
+      return h('div', { class: 'alert alert-warning', role: 'note', testid: 'detail-rolling' }, icon('roll'),
+        h('p', {}, t('details.rollingBefore'), ' ', link(token.successor, 'detail-successor'), '. ',
+          h('time', { datetime: token.grace_ends_at, title: formatDateTime(token.grace_ends_at), testid: 'detail-grace', 'data-iso': token.grace_ends_at },
+            t('details.rollingUntil', { date: formatDateTime(token.grace_ends_at), relative: formatRelative(token.grace_ends_at) }))));
+    }
+    if (token.successor) {
+      return h('div', { class: 'alert alert-neutral', role: 'note', testid: 'detail-rolled' }, icon('roll'),
+        h('p', {}, t('details.rolledBefore'), ' ', link(token.successor, 'detail-successor'), '. ',
+          token.grace_ends_at ? t('details.rolledSince', { date: formatDateTime(token.grace_ends_at) }) : null));
+    }
+    if (token.rolled_from) {
+      return h('div', { class: 'alert alert-neutral', role: 'note', testid: 'detail-replaces' }, icon('roll'),
+        h('p', {}, t('details.replaces'), ' ', link(token.rolled_from, 'detail-rolled-from'), '.'));
+    }
+    return null;
+  }
+
+  function compositionCard(token, readOnly) {
     return h('section', { class: 'card', 'aria-labelledby': 'details-composition-title' },
       h('div', { class: 'card-header' },
         h('h2', { id: 'details-composition-title', class: 'section-title' }, t('details.composition')),
-        revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-edit-composition', onClick: () => openCompositionModal(token.id, { onChanged: load }) },
+        readOnly ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-edit-composition', onClick: () => openCompositionModal(token.id, { onChanged: load }) },
           icon('edit', { size: 14 }), t('details.editComposition'))),
       createCompositionEditor({ triples: fromCards(token.composition), readOnly: true }).element);
   }
 
-  function numbersCard(token, revoked) {
+  function numbersCard(token, readOnly) {
     return h('section', { class: 'card', 'aria-labelledby': 'details-numbers-title' },
       h('div', { class: 'card-header' },
         h('h2', { id: 'details-numbers-title', class: 'section-title' }, t('details.numbers')),
-        revoked ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-manage-numbers', onClick: () => openNumbersModal(token.id, { onChanged: load }) },
+        readOnly ? null : h('button', { type: 'button', class: 'btn btn-sm', testid: 'details-manage-numbers', onClick: () => openNumbersModal(token.id, { onChanged: load }) },
           icon('phone', { size: 14 }), t('details.manageNumbers'))),
       numbersSummary(token));
   }
@@ -108,6 +157,8 @@ export function mount(container, { params: [id] }) {
     return h('section', { class: 'card', 'aria-label': t('details.info') },
       h('dl', { class: 'detail-grid' },
         item(t('details.id'), h('span', { class: 'mono selectable' }, token.id), 'detail-id'),
+        item(t('environment.label'), h('span', {}, environmentChip(token.environment), ' ',
+          h('span', { class: 'muted' }, t(token.environment === 'sandbox' ? 'environment.sandboxHelp' : 'environment.liveHelp'))), 'detail-environment-row'),
         item(t('list.col.created'), dateWithExact(token.created_at), 'detail-created', { 'data-iso': token.created_at }),
         item(t('list.col.expiry'), token.expires_at ? dateWithExact(token.expires_at)
           : h('span', { class: 'warning-text' }, icon('alert', { size: 14 }), t('list.noExpiry')), 'detail-expiry', { 'data-iso': token.expires_at || '' }),
@@ -198,6 +249,9 @@ function dateWithExact(iso) {
 }
 
 function numbersSummary(token) {
+  if (token.numbers.length === 0 && token.successor) {
+    return h('p', { class: 'muted', testid: 'detail-numbers-empty' }, t('details.numbersMoved', { name: token.successor.name }));
+  }
   if (token.numbers.length === 0) return h('p', { class: 'muted', testid: 'detail-numbers-empty' }, t('details.noNumbers'));
   return h('ul', { class: 'number-list', testid: 'detail-numbers' }, token.numbers.map((n) =>
     h('li', { class: `number-item${n.enabled ? '' : ' number-disabled'}`, testid: 'detail-number', 'data-number': n.number },

@@ -9,12 +9,15 @@ import { statusBadge, errorText } from '../format.js';
 import { flag, flagSource, countryName } from '../state.js';
 import { markPhase, reportListRendered } from '../ready.js';
 import { lazy, withModule } from '../lazy.js';
-import { query, pageQuery, place, pageKey, toFirstPage } from '../listQuery.js';
+import { query, pageQuery, place, pageKey, toFirstPage, showNewToken } from '../listQuery.js';
 
 // The dialogs of a row's buttons, loaded after the first page is painted (or on a first click).
 const compositionModal = lazy(() => import('./compositionModal.js'));
 const numbersModal = lazy(() => import('./numbersModal.js'));
 const revokeModal = lazy(() => import('./revokeModal.js'));
+const actionMenu = lazy(() => import('./actionMenu.js'));
+const rollDialog = lazy(() => import('./rollDialog.js'));
+const endGraceModal = lazy(() => import('./endGraceModal.js'));
 
 // Every row is this tall (`.data-table tbody tr` in styles.css) and the columns have fixed widths,
 // so which rows are in view follows from the scroll position alone, and rows written after the
@@ -32,7 +35,15 @@ const OVERSCAN = 2;
 const CHUNK = 10;
 // The table dims only when an answer takes longer than this: a fast page change repaints once.
 const BUSY_DELAY_MS = 150;
-const STATUSES = ['current', 'active', 'expired', 'revoked', 'all'];
+const STATUSES = ['current', 'active', 'expiring', 'rolling', 'expired', 'rolled', 'revoked', 'all'];
+// The environment filter's values; `all` is no filter (null in the query).
+const ENVIRONMENTS = ['all', 'live', 'sandbox'];
+// Expiring tokens the banner names, each with its Roll… button; "Show them" filters the list to all.
+const BANNER_TOKENS = 3;
+// The banner's last answer. The list shows it at once when it opens again, then asks anew: the
+// banner's height moves the table, and a banner that came back only after the rows were painted
+// would move the rows the merchant left in view.
+let lastBanner = null;
 const SORTABLE = ['name', 'created_at', 'expires_at', 'last_used_at'];
 
 
@@ -125,6 +136,16 @@ export function mount(container, { navigate }) {
       load({ top: true });
     },
   }, STATUSES.map((s) => h('option', { value: s, selected: s === query.status }, t(`list.filter.${s}`))));
+  const environmentSelect = h('select', {
+    id: 'token-environment-filter',
+    class: 'select',
+    testid: 'list-environment-filter',
+    onChange: () => {
+      query.environment = environmentSelect.value === 'all' ? null : environmentSelect.value;
+      toFirstPage();
+      load({ top: true });
+    },
+  }, ENVIRONMENTS.map((e) => h('option', { value: e, selected: e === (query.environment ?? 'all') }, t(`list.environment.${e}`))));
 
   const toolbar = h('div', { class: 'toolbar', role: 'search' },
       h('div', { class: 'search-field' },
@@ -133,12 +154,17 @@ export function mount(container, { navigate }) {
         search),
       h('div', { class: 'inline-field' },
         h('label', { for: 'token-status-filter' }, t('list.statusLabel')),
-        statusSelect));
+        statusSelect),
+      h('div', { class: 'inline-field' },
+        h('label', { for: 'token-environment-filter' }, t('list.environmentLabel')),
+        environmentSelect));
+  const banner = h('div', { class: 'alert alert-warning expiring-banner', role: 'status', testid: 'expiring-banner', hidden: true });
   replaceChildren(container,
     h('header', { class: 'page-header' },
       h('div', {},
         h('h1', { class: 'page-title' }, t('list.title')),
         h('p', { class: 'page-subtitle' }, t('list.subtitle')))),
+    banner,
     toolbar,
     errorBox,
     tableArea);
@@ -220,7 +246,72 @@ export function mount(container, { navigate }) {
     requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(step, 0)));
   }
 
-  const actions = { reload: () => load() };
+  // A change made from a row (revoke, roll, end now...) reads the page and the banner again.
+  const actions = {
+    reload: () => { load(); loadBanner(); },
+    navigate,
+    // After a roll, the list shows the successor first, marked, as after a create.
+    showToken: (id) => {
+      showNewToken(id);
+      syncControls();
+      load({ top: true });
+      loadBanner();
+    },
+  };
+
+  function syncControls() {
+    search.value = query.search;
+    statusSelect.value = query.status;
+    environmentSelect.value = query.environment ?? 'all';
+  }
+
+  // The banner reads its own query (expiring tokens, both environments, whatever the filter), soonest
+  // first. A failure hides it: the list itself says what went wrong.
+  let bannerSeq = 0;
+  async function loadBanner() {
+    const seq = ++bannerSeq;
+    let result;
+    try {
+      result = await api.listTokens({ query: {
+        status: 'expiring', environment: null, search: null, sort: 'expires_at', descending: false,
+        page: { kind: 'first' }, limit: BANNER_TOKENS,
+      } });
+    } catch {
+      result = { items: [], total: 0 };
+    }
+    if (!alive || seq !== bannerSeq) return;
+    lastBanner = result;
+    renderBanner(result);
+  }
+
+  function renderBanner({ items, total }) {
+    banner.hidden = total === 0;
+    if (total === 0) {
+      banner.replaceChildren();
+      return;
+    }
+    banner.dataset.count = String(total);
+    banner.replaceChildren(icon('clock'),
+      h('div', { class: 'expiring-banner-body' },
+        h('strong', { testid: 'expiring-banner-text' }, t('list.expiringBanner', { count: total })),
+        h('ul', { class: 'expiring-banner-list' }, items.map((token) => h('li', { testid: 'expiring-banner-token', 'data-token-id': token.id },
+          h('a', { href: `#/token/${encodeURIComponent(token.id)}`, class: 'expiring-banner-name', title: token.name }, token.name),
+          h('time', { class: 'muted', datetime: token.expires_at, title: formatDateTime(token.expires_at) }, formatRelative(token.expires_at)),
+          h('button', {
+            type: 'button', class: 'btn btn-sm', testid: 'expiring-roll', 'aria-label': t('list.rollNamed', { name: token.name }),
+            onClick: () => withModule(rollDialog, (m) => m.openRollDialog(token, { onRolled: (rolled) => actions.showToken(rolled.token.id) })),
+          }, t('list.roll')))))),
+      query.status === 'expiring' ? null : h('button', {
+        type: 'button', class: 'btn btn-sm btn-ghost', testid: 'expiring-show',
+        onClick: () => {
+          query.status = 'expiring';
+          syncControls();
+          toFirstPage();
+          load({ top: true });
+          loadBanner();
+        },
+      }, t('list.expiringShow', { count: total })));
+  }
 
   function notBusy() {
     clearTimeout(busyTimer);
@@ -259,9 +350,9 @@ export function mount(container, { navigate }) {
     query.position = positionOf(result);
     // No current token may still mean revoked ones exist: then the filter must stay reachable.
     let revokedOnly = false;
-    if (result.total === 0 && query.status === 'current' && query.search.trim() === '') {
+    if (result.total === 0 && query.status === 'current' && query.environment === null && query.search.trim() === '') {
       try {
-        const everything = await api.listTokens({ query: { status: 'all', search: null, sort: query.sort, descending: query.descending, page: { kind: 'first' }, limit: 1 } });
+        const everything = await api.listTokens({ query: { status: 'all', environment: null, search: null, sort: query.sort, descending: query.descending, page: { kind: 'first' }, limit: 1 } });
         revokedOnly = everything.total > 0;
       } catch {
         revokedOnly = false;
@@ -276,7 +367,7 @@ export function mount(container, { navigate }) {
   }
 
   function render({ items, total, has_previous: hasPrevious, has_next: hasNext }, revokedOnly = false) {
-    const filtered = query.status !== 'current' || query.search.trim() !== '';
+    const filtered = query.status !== 'current' || query.environment !== null || query.search.trim() !== '';
     // With no token at all there is nothing to search: the empty state stands alone. With only
     // revoked tokens it invites a new one, and the toolbar keeps the revoked filter reachable.
     toolbar.hidden = total === 0 && !filtered && !revokedOnly;
@@ -289,9 +380,10 @@ export function mount(container, { navigate }) {
       replaceChildren(tableArea, noMatch(() => {
         query.search = '';
         query.status = 'current';
-        search.value = '';
-        statusSelect.value = 'current';
+        query.environment = null;
+        syncControls();
         load();
+        loadBanner();
       }));
       return;
     }
@@ -334,7 +426,9 @@ export function mount(container, { navigate }) {
   // Opened on the page the merchant left (back from a token's details), the list shows it where
   // it was; a page the merchant changed since (sorted, searched, created a token) opens at its top.
   if (place.key === pageKey(pageQuery())) openAt = place.top;
+  if (lastBanner) renderBanner(lastBanner);
   load();
+  loadBanner();
   return () => {
     alive = false;
     fillSeq++;
@@ -393,16 +487,26 @@ function updateSortHeaders(table) {
  * One row of the table, built once and refilled by `update(token)` for every page: the nodes,
  * listeners and icons stay, only texts and attributes change.
  */
-function createRow({ reload }) {
+function createRow({ reload, navigate, showToken }) {
   let token = null;
+  const environment = h('span', { class: 'env-chip', testid: 'cell-environment' });
   const name = h('a', { class: 'token-name', testid: 'cell-name' });
   const hint = h('span', { class: 'mono hint', testid: 'cell-hint' });
-  // The hint is beside the name, and the description is the name's second line: one line, ending in
-  // an ellipsis, the whole of it in the title (and on the token's page).
+  // The environment's chip is before the name. The second line starts with the hint's last
+  // characters (the chip says what its prefix would: the whole hint is in its title and
+  // `data-hint`), then the description: one line, ending in an ellipsis, the whole of it in the
+  // title (and on the token's page).
   const descriptionText = h('span', { class: 'token-description', testid: 'cell-description' });
   const created = dateCell('cell-created');
   const expiry = dateCell('cell-expiry');
-  const status = h('td', { testid: 'cell-status' });
+  // The status badge, and under it what the status leaves to know: when a rolling token's grace
+  // ends, or that an active one expires within 7 days.
+  const badgeSlot = h('span', { class: 'status-badge-slot' });
+  const graceTime = h('time', { testid: 'cell-grace' });
+  const grace = h('span', { class: 'status-note' }, graceTime);
+  const expiring = h('span', { class: 'tag tag-warning status-note', testid: 'cell-expiring' }, icon('clock', { size: 11 }), t('list.expiring'));
+  const statusColumn = h('div', { class: 'cell-status-col' }, badgeSlot);
+  const status = h('td', { testid: 'cell-status' }, statusColumn);
   const flags = flagStack();
   const count = h('span', { class: 'count', testid: 'cell-numbers-count' });
   const lastUsed = dateCell('cell-last-used');
@@ -418,19 +522,29 @@ function createRow({ reload }) {
     testid: 'manage-numbers',
     onClick: () => withModule(numbersModal, (m) => m.openNumbersModal(token.id, { onChanged: reload })),
   }, t('list.manage'));
+  const more = h('button', {
+    type: 'button',
+    class: 'btn-icon btn-icon-row',
+    testid: 'row-actions',
+    title: t('list.moreActions'),
+    'aria-haspopup': 'menu',
+    'aria-expanded': 'false',
+    onClick: () => withModule(actionMenu, (m) => m.openActionMenu(more, menuItems(), { label: t('list.moreActionsOf', { name: token.name }) })),
+  }, icon('more'));
   const revoke = h('button', {
     type: 'button',
-    class: 'btn-icon btn-icon-danger',
+    class: 'btn-icon btn-icon-row btn-icon-danger',
     testid: 'revoke-token',
     title: t('list.revoke'),
     onClick: () => withModule(revokeModal, (m) => m.openRevokeModal(token, { onRevoked: reload })),
   }, icon('trash'));
   const numbers = h('div', { class: 'cell-inline' }, count, manage);
-  const actions = h('td', { class: 'col-actions' }, revoke);
+  const actionButtons = h('div', { class: 'row-actions' }, more, revoke);
+  const actions = h('td', { class: 'col-actions' }, actionButtons);
   const element = h('tr', { testid: 'token-row' },
     h('td', {}, h('div', { class: 'cell-name-col' },
-      h('div', { class: 'cell-line' }, name, hint),
-      h('div', { class: 'cell-line cell-second-line' }, descriptionText))),
+      h('div', { class: 'cell-line' }, environment, name),
+      h('div', { class: 'cell-line cell-second-line' }, hint, descriptionText))),
     created.cell,
     expiry.cell,
     status,
@@ -440,26 +554,69 @@ function createRow({ reload }) {
     actions);
   let shownStatus = null;
   let shownCountries = null;
+  let shownEnvironment = null;
+
+  /** What the row's menu offers for the token as it is now. */
+  function menuItems() {
+    const shown = token;
+    const items = [];
+    if (shown.status === 'ROLLING') {
+      items.push({ label: t('list.endGrace'), testid: 'row-end-grace', icon: 'power', danger: true,
+        onSelect: () => withModule(endGraceModal, (m) => m.openEndGraceModal(shown, { onEnded: reload })) });
+    } else if (shown.status !== 'REVOKED' && !shown.rolled_to) {
+      items.push({ label: t('list.roll'), testid: 'row-roll', icon: 'roll',
+        onSelect: () => withModule(rollDialog, (m) => m.openRollDialog(shown, { onRolled: (rolled) => showToken(rolled.token.id) })) });
+    }
+    items.push({ label: t('list.duplicate'), testid: 'row-duplicate', icon: 'copy',
+      onSelect: () => navigate(`#/duplicate/${encodeURIComponent(shown.id)}`) });
+    items.push({ label: t('list.details'), testid: 'row-details', icon: 'info',
+      onSelect: () => navigate(`#/token/${encodeURIComponent(shown.id)}`) });
+    return items;
+  }
 
   function update(next) {
     token = next;
     const revoked = token.status === 'REVOKED';
+    // A rolled or rolling token is changed through its successor (the core refuses with
+    // token_rolled): its row offers no edit.
+    const editable = !revoked && !token.rolled_to;
     element.dataset.tokenId = token.id;
+    element.dataset.environment = token.environment;
     element.classList.toggle('row-revoked', revoked);
+    element.classList.toggle('row-rolled', token.status === 'ROLLED');
     // The token just created (listQuery.js showNewToken) is marked until the list is left.
     if (token.id === place.newToken) element.dataset.new = 'true';
     else delete element.dataset.new;
+    if (token.environment !== shownEnvironment) {
+      shownEnvironment = token.environment;
+      const sandbox = token.environment === 'sandbox';
+      environment.className = `env-chip env-${sandbox ? 'sandbox' : 'live'}`;
+      environment.dataset.environment = token.environment;
+      environment.title = t(sandbox ? 'environment.sandboxTitle' : 'environment.liveTitle');
+      setText(environment, t(sandbox ? 'environment.sandbox' : 'environment.live'));
+    }
     name.href = `#/token/${encodeURIComponent(token.id)}`;
     setText(name, token.name);
     name.title = token.name;
-    setText(hint, token.hint);
+    setText(hint, `…${token.hint.split('…').pop()}`);
+    hint.title = token.hint;
+    hint.dataset.hint = token.hint;
     created.set(token.created_at, 'date.never');
     expiry.set(token.expires_at, 'list.noExpiry');
-    expiry.cell.classList.toggle('cell-warning', !token.expires_at);
+    expiry.cell.classList.toggle('cell-warning', !token.expires_at || token.expiring);
     if (token.status !== shownStatus) {
       shownStatus = token.status;
-      status.replaceChildren(statusBadge(token.status));
+      badgeSlot.replaceChildren(statusBadge(token.status));
     }
+    if (token.status === 'ROLLING' && token.grace_ends_at) {
+      graceTime.dateTime = token.grace_ends_at;
+      graceTime.dataset.iso = token.grace_ends_at;
+      graceTime.title = t('list.graceEndsAt', { date: formatDateTime(token.grace_ends_at) });
+      setText(graceTime, t('list.graceEnds', { when: formatRelative(token.grace_ends_at, Date.now(), { style: 'short' }) }));
+    }
+    present(statusColumn, grace, token.status === 'ROLLING' && Boolean(token.grace_ends_at));
+    if (token.expiring) expiring.title = t('list.expiringTitle', { date: formatDateTime(token.expires_at) });
+    present(statusColumn, expiring, token.expiring);
     const countries = token.countries.join(',');
     if (countries !== shownCountries) {
       shownCountries = countries;
@@ -469,10 +626,12 @@ function createRow({ reload }) {
     setText(count, formatNumber(token.number_count));
     count.title = t('list.numbersTitle', { count: token.number_count, enabled: token.enabled_number_count });
     manage.setAttribute('aria-label', t('list.manageNumbersOf', { name: token.name }));
+    more.setAttribute('aria-label', t('list.moreActionsOf', { name: token.name }));
     revoke.setAttribute('aria-label', t('list.revokeNamed', { name: token.name }));
-    // A revoked token can no longer change: no Manage and no Revoke button in its row.
-    present(numbers, manage, !revoked);
-    present(actions, revoke, !revoked);
+    present(numbers, manage, editable);
+    // Revoking stays offered while a rolled token still works (its grace); once rolled for good, or
+    // revoked, there is nothing left to stop.
+    present(actionButtons, revoke, !revoked && token.status !== 'ROLLED');
     lastUsed.set(token.last_used_at, 'date.never');
     setText(descriptionText, token.description || '');
     if (token.description) descriptionText.title = token.description;

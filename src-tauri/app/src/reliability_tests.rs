@@ -81,7 +81,7 @@ fn first_token_id(harness: &crate::command_tests::Harness) -> Option<String> {
         .invoke(
             "list_tokens",
             json!({ "query": { "status": "all", "search": null, "sort": "created_at",
-                               "descending": false, "offset": 0, "limit": 5 } }),
+                               "descending": false, "page": { "kind": "first" }, "limit": 5 } }),
         )
         .ok()?;
     page["items"][0]["id"].as_str().map(str::to_owned)
@@ -156,6 +156,8 @@ fn a_damaged_database_is_open_read_only_writes_are_refused_and_reads_work() {
             json!({ "request": { "secret": "clp_x", "country": "CI", "operator": "OM",
                                  "method": "MERCHANT", "phone": null } }),
         ),
+        ("roll_token", json!({ "id": id, "grace": "24h" })),
+        ("end_grace", json!({ "id": id })),
         ("backup_now", json!({})),
     ];
     refuses_writes_and_keeps_the_file(harness, writes, &path, &before);
@@ -233,7 +235,7 @@ fn a_restore_of_a_name_that_is_not_a_backup_is_refused_and_changes_nothing() {
         .invoke(
             "list_tokens",
             json!({ "query": { "status": "all", "search": null, "sort": "created_at",
-                               "descending": false, "offset": 0, "limit": 5 } }),
+                               "descending": false, "page": { "kind": "first" }, "limit": 5 } }),
         )
         .expect("the database still works");
     assert_eq!(page["total"], 1);
@@ -450,7 +452,7 @@ fn at_start_a_missing_database_is_created_and_writable() {
             .invoke(
                 "list_tokens",
                 json!({ "query": { "status": "all", "search": null,
-            "sort": "created_at", "descending": false, "offset": 0, "limit": 5 } })
+            "sort": "created_at", "descending": false, "page": { "kind": "first" }, "limit": 5 } })
             )
             .expect("list")["total"],
         1

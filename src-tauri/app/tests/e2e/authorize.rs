@@ -2,7 +2,6 @@
 //! the check then shows as Last Date Used in the list.
 
 use crate::flows::{self, NewToken};
-use thirtyfour::prelude::*;
 
 use crate::harness::{App, Context};
 
@@ -14,36 +13,8 @@ const WHITELISTED: NewToken<'static> = NewToken {
 };
 
 async fn check(app: &App, secret: &str, phone: &str) -> (String, String, String) {
-    app.click("nav-check").await;
-    app.wait_testid("check-form").await;
-    app.fill("check-token", secret).await;
-    app.select("check-country", "CI").await;
-    app.select("check-operator", "OM").await;
-    app.select("check-method", "MERCHANT").await;
-    app.fill("check-phone", phone).await;
-    let previous = app
-        .all_css("[data-testid=\"check-result\"]")
-        .await
-        .into_iter()
-        .next();
-    app.click("check-submit").await;
-    if let Some(previous) = previous {
-        // The answer replaces the previous one: read the new one only.
-        previous
-            .wait_until()
-            .stale()
-            .await
-            .ctx("the previous answer is replaced");
-    }
-    let result = app.wait_testid("check-result").await;
-    let allowed = result
-        .attr("data-allowed")
-        .await
-        .ctx("data-allowed")
-        .unwrap_or_default();
-    let title = app.text("check-result-title").await;
-    let text = app.text("check-result-text").await;
-    (allowed, title, text)
+    let answer = flows::check_payment(app, secret, ("CI", "OM", "MERCHANT"), phone).await;
+    (answer.allowed, answer.title, answer.text)
 }
 
 #[tokio::test]

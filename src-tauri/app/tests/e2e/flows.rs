@@ -1,5 +1,5 @@
-//! Merchant journeys shared by several tests: creating a token through the three steps, saving a
-//! setting, reading a token's rows in the database.
+//! Merchant journeys shared by several tests: creating a token through the three steps, checking a
+//! payment, saving a setting, reading a token's rows in the database.
 
 use thirtyfour::prelude::*;
 
@@ -54,9 +54,26 @@ pub async fn tick(app: &App, css: &str) {
 /// Goes through the three steps and Generate; returns the secret the dialog shows, leaving the
 /// dialog open.
 pub async fn create_token_keep_dialog(app: &App, token: &NewToken<'_>) -> String {
+    create_keep_dialog(app, token, None).await
+}
+
+/// Like [`create_token`], choosing the environment (`"sandbox"` or `"live"`) in step 1.
+pub async fn create_token_in(app: &App, token: &NewToken<'_>, environment: &str) -> String {
+    let secret = create_keep_dialog(app, token, Some(environment)).await;
+    app.click("secret-done").await;
+    app.wait_gone("secret-dialog").await;
+    app.wait_testid("token-table").await;
+    secret
+}
+
+/// The three steps, with the environment left at its default (live) when `environment` is `None`.
+async fn create_keep_dialog(app: &App, token: &NewToken<'_>, environment: Option<&str>) -> String {
     app.click("new-token").await;
     app.wait_testid("step-1").await;
     app.fill("field-name", token.name).await;
+    if let Some(environment) = environment {
+        app.choose(&format!("environment-{environment}")).await;
+    }
     app.fill("field-description", token.description).await;
     app.click("step-next").await;
 
@@ -100,9 +117,13 @@ pub async fn create_token_keep_dialog(app: &App, token: &NewToken<'_>) -> String
     app.wait_testid("secret-dialog").await;
     let secret = app.text("secret-value").await;
     crate::harness::record_secret(&secret);
+    let prefix = match environment {
+        Some("sandbox") => "clp_test_",
+        _ => "clp_live_",
+    };
     assert!(
-        (secret.starts_with("clp_live_") || secret.starts_with("clp_test_")) && secret.len() == 58,
-        "the dialog shows a 58-character clp_live_ or clp_test_ secret"
+        secret.starts_with(prefix) && secret.len() == 58,
+        "the dialog shows a 58-character {prefix} secret"
     );
     secret
 }
@@ -174,6 +195,68 @@ pub async fn click_in_row(app: &App, row: &WebElement, testid: &str) {
         .await
         .ctx(testid);
     app.click_element(&button, testid).await;
+}
+
+/// What "Check a payment" answered: `data-allowed`, `data-reason`, the title and the sentence.
+pub struct CheckAnswer {
+    /// `"true"` or `"false"`.
+    pub allowed: String,
+    /// The reason code of a denial (empty when allowed).
+    pub reason: String,
+    /// "Allowed" or "Denied".
+    pub title: String,
+    /// The answer in words.
+    pub text: String,
+}
+
+/// Checks a payment on the "Check a payment" screen: `secret` for (country, operator, method),
+/// with `phone` unless it is empty.
+pub async fn check_payment(
+    app: &App,
+    secret: &str,
+    (country, operator, method): (&str, &str, &str),
+    phone: &str,
+) -> CheckAnswer {
+    app.click("nav-check").await;
+    app.wait_testid("check-form").await;
+    app.fill("check-token", secret).await;
+    app.select("check-country", country).await;
+    app.select("check-operator", operator).await;
+    app.select("check-method", method).await;
+    app.fill("check-phone", phone).await;
+    let previous = app
+        .all_css("[data-testid=\"check-result\"]")
+        .await
+        .into_iter()
+        .next();
+    app.click("check-submit").await;
+    if let Some(previous) = previous {
+        // The answer replaces the previous one: read the new one only.
+        previous
+            .wait_until()
+            .stale()
+            .await
+            .ctx("the previous answer is replaced");
+    }
+    let result = app.wait_testid("check-result").await;
+    let attribute = |name: &'static str| {
+        let result = result.clone();
+        async move { result.attr(name).await.ctx(name).unwrap_or_default() }
+    };
+    CheckAnswer {
+        allowed: attribute("data-allowed").await,
+        reason: attribute("data-reason").await,
+        title: app.text("check-result-title").await,
+        text: app.text("check-result-text").await,
+    }
+}
+
+/// Opens a row's "More actions" menu and chooses the item with this testid.
+pub async fn row_action(app: &App, row: &WebElement, item: &str) {
+    click_in_row(app, row, "row-actions").await;
+    app.wait_testid("action-menu").await;
+    app.click(item).await;
+    app.wait_gone("action-menu").await;
 }
 
 /// Saves settings through the Settings screen: each `(testid, value)` is a select value or an

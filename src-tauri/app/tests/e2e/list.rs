@@ -38,9 +38,22 @@ async fn list_shows_every_column_and_view_shows_the_composition() {
     the_page_is_ui_as_it_is_and_loads_the_other_screens_after_the_list(&app).await;
     let row = flows::row_of(&app, SHOP.name).await;
     assert_eq!(
+        flows::cell_attr(&row, "cell-hint", "title")
+            .await
+            .as_deref(),
+        Some(hint.as_str()),
+        "the whole hint is the title of its end under the name"
+    );
+    let (_, end) = hint.split_once('…').ctx_opt("the hint has an ellipsis");
+    assert_eq!(
         flows::cell(&row, "cell-hint").await,
-        hint,
-        "the hint is shown under the name"
+        format!("…{end}"),
+        "under the name, before the description, the hint's last characters"
+    );
+    assert_eq!(
+        flows::cell(&row, "cell-environment").await,
+        "Live",
+        "the chip names the environment"
     );
     assert_eq!(flows::status(&row).await, "ACTIVE", "a new token is active");
     assert_eq!(

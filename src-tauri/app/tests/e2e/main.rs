@@ -21,6 +21,7 @@ mod create;
 mod forms;
 mod hardening;
 mod language;
+mod lifecycle;
 mod list;
 mod numbers;
 mod reliability;

@@ -116,6 +116,11 @@ async fn back_up_now_then_restore_through_the_modal_brings_a_revoked_token_back(
         dialog_text.contains(&date),
         "the confirmation names the backup's date {date}: {dialog_text}"
     );
+    let trust = app.text("restore-trust-warning").await;
+    assert!(
+        trust.contains("trust decision") && trust.contains("someone else"),
+        "the dialog says that restoring is a trust decision: {trust}"
+    );
     app.click("confirm-restore").await;
     app.wait_gone("restore-dialog").await;
     app.wait_until("the restore is done", || async { revoked(&app).is_none() })

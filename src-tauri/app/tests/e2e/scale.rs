@@ -86,14 +86,14 @@ const measure = (act, cond) => {
 const fail = (error) => done({ error: String(error) });
 "#;
 
-/// Times `list_tokens` alone from the page (IPC + core query), median of 5; arguments: offset,
-/// search (or null).
-const IPC_SCRIPT: &str = r#"const [offset, search] = arguments;
+/// Times `list_tokens` alone from the page (IPC + core query), median of 5; arguments: the
+/// page's kind ("first" or "last"), search (or null).
+const IPC_SCRIPT: &str = r#"const [kind, search] = arguments;
 (async () => {
   const times = [];
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
-    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search, sort: 'created_at', descending: true, offset, limit: 50 } });
+    await window.__TAURI__.core.invoke('list_tokens', { query: { status: 'current', search, sort: 'created_at', descending: true, page: { kind }, limit: 50 } });
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
@@ -644,9 +644,9 @@ async fn the_list_stays_fast_with_10000_tokens() {
 
     // The list_tokens call alone (IPC + core query), to tell the shell's share from the page's:
     // the first page, the last page, and the first page of a search.
-    let ipc = ms(&run(&app, IPC_SCRIPT, vec![json!(0), json!(null)]).await);
-    let ipc_last = ms(&run(&app, IPC_SCRIPT, vec![json!(last_offset), json!(null)]).await);
-    let ipc_search = ms(&run(&app, IPC_SCRIPT, vec![json!(0), json!(fragments[0])]).await);
+    let ipc = ms(&run(&app, IPC_SCRIPT, vec![json!("first"), json!(null)]).await);
+    let ipc_last = ms(&run(&app, IPC_SCRIPT, vec![json!("last"), json!(null)]).await);
+    let ipc_search = ms(&run(&app, IPC_SCRIPT, vec![json!("first"), json!(fragments[0])]).await);
 
     coming_back_shows_the_list_where_it_was_left(&app, &first_page).await;
     after_a_create_the_list_opens_at_its_top(&app).await;

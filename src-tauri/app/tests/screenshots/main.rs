@@ -16,8 +16,11 @@ use serde_json::{json, Value};
 
 use harness::{App, Context};
 
-/// Tokens a merchant in West Africa might hold.
+/// Tokens a merchant in West Africa might hold: live ones, a sandbox one, one that expires in three
+/// days (the list's banner and badge); the richest last.
 fn seed_requests() -> Vec<Value> {
+    let in_three_days = (chrono::Utc::now() + chrono::Duration::days(3))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let triple = |country: &str, operator: &str, method: &str| json!({ "country": country, "operator": operator, "method": method });
     vec![
         json!({ "name": "Integration tests", "description": "The developers' sandbox token (clp_test_)",
@@ -31,6 +34,12 @@ fn seed_requests() -> Vec<Value> {
                 "expiry": { "kind": "never" },
                 "composition": [triple("ML", "OM", "MERCHANT"), triple("ML", "MOOV", "MERCHANT")],
                 "numbers": [] }),
+        json!({ "name": "Staging integration", "description": "Test payments from the staging server",
+                "environment": "sandbox", "expiry": { "kind": "days", "days": 90 },
+                "composition": [triple("CI", "OM", "MERCHANT"), triple("CI", "MTN", "MERCHANT")], "numbers": [] }),
+        json!({ "name": "Ouagadougou market pilot", "description": "Market stalls, pilot ending this week",
+                "expiry": { "kind": "at", "at": in_three_days },
+                "composition": [triple("BF", "OM", "MERCHANT")], "numbers": [] }),
         json!({ "name": "Dakar payouts", "description": "Weekly supplier disbursements in Senegal",
                 "expiry": { "kind": "days", "days": 365 },
                 "composition": [triple("SN", "OM", "CASHIN"), triple("SN", "WAVE", "CASHIN")],
@@ -96,6 +105,22 @@ async fn seed(app: &App) -> String {
     .await;
     let legacy = list["items"][0]["id"].clone();
     invoke(app, "revoke_token", json!({ "id": legacy })).await;
+    // A roll in its grace period: the old token is listed as Rolling beside its successor.
+    let list = invoke(
+        app,
+        "list_tokens",
+        json!({ "query": { "status": "all", "search": "Bamako", "sort": "created_at", "descending": true,
+                           "limit": 10 } }),
+    )
+    .await;
+    let kiosk = list["items"][0]["id"].clone();
+    let rolled = invoke(app, "roll_token", json!({ "id": kiosk, "grace": "24h" })).await;
+    invoke(
+        app,
+        "discard_secret",
+        json!({ "id": rolled["token"]["id"].clone() }),
+    )
+    .await;
     // The page does not know about tokens created behind its back: start it again.
     app.driver()
         .execute("location.reload();", Vec::new())
@@ -215,17 +240,7 @@ async fn open_list(app: &App) {
 
 /// An element of the row of the richest seeded token.
 async fn in_checkout_row(app: &App, testid: &str) -> thirtyfour::WebElement {
-    use thirtyfour::prelude::*;
-    let xpath = format!(
-        "//tr[@data-testid='token-row'][.//a[@data-testid='cell-name' and text()='Abidjan web checkout']]\
-         //*[@data-testid='{testid}']"
-    );
-    app.driver()
-        .query(By::XPath(xpath))
-        .and_displayed()
-        .first()
-        .await
-        .ctx(testid)
+    in_row(app, "Abidjan web checkout", testid).await
 }
 
 async fn walk(app: &App, shooter: &mut Shooter, sandbox_secret: &str) {
@@ -335,6 +350,62 @@ async fn secret_dialog(app: &App, shooter: &mut Shooter) {
     app.wait_gone("secret-dialog").await;
 }
 
+/// The lifecycle's dialogs and pages: a row's menu, the roll dialog, a rolling token's details and
+/// the create form filled for a duplicate.
+async fn lifecycle(app: &App, shooter: &mut Shooter) {
+    open_list(app).await;
+    let more = in_row(app, "Abidjan web checkout", "row-actions").await;
+    app.click_element(&more, "More actions").await;
+    app.wait_testid("action-menu").await;
+    shooter.shoot(app, "row-actions").await;
+    app.click("row-roll").await;
+    app.wait_testid("roll-dialog").await;
+    shooter.shoot(app, "roll-dialog").await;
+    app.click("cancel-roll").await;
+    app.wait_gone("roll-dialog").await;
+
+    let name = in_row_xpath(
+        app,
+        "//tr[@data-testid='token-row'][.//a[@data-testid='cell-name' and starts-with(text(), 'Bamako kiosk (rolled')]]\
+         //*[@data-testid='cell-name']",
+    )
+    .await;
+    app.click_element(&name, "the rolled token").await;
+    app.wait_testid("detail-rolling").await;
+    app.wait_testid("history-event").await;
+    shooter.shoot(app, "rolling-token-details").await;
+
+    open_list(app).await;
+    let more = in_row(app, "Dakar payouts", "row-actions").await;
+    app.click_element(&more, "More actions").await;
+    app.click("row-duplicate").await;
+    app.wait_testid("duplicate-note").await;
+    shooter.shoot(app, "duplicate-form").await;
+    app.click("cancel-create").await;
+}
+
+/// An element of the row of the token named `name`.
+async fn in_row(app: &App, name: &str, testid: &str) -> thirtyfour::WebElement {
+    in_row_xpath(
+        app,
+        &format!(
+            "//tr[@data-testid='token-row'][.//a[@data-testid='cell-name' and text()='{name}']]\
+             //*[@data-testid='{testid}']"
+        ),
+    )
+    .await
+}
+
+async fn in_row_xpath(app: &App, xpath: &str) -> thirtyfour::WebElement {
+    use thirtyfour::prelude::*;
+    app.driver()
+        .query(By::XPath(xpath.to_owned()))
+        .and_displayed()
+        .first()
+        .await
+        .ctx(xpath)
+}
+
 /// Blurs the secret in a committed screenshot: the token is from a throwaway database, but a
 /// secret-shaped string in the repository would still trip secret scanners and readers alike.
 async fn blur_secret(app: &App, path: &Path) {
@@ -417,8 +488,10 @@ async fn main() {
     harness::record_secret(&sandbox_secret);
     walk(&app, &mut light, &sandbox_secret).await;
     secret_dialog(&app, &mut light).await;
+    lifecycle(&app, &mut light).await;
     set_theme(&app, "dark").await;
     walk(&app, &mut dark, &sandbox_secret).await;
     secret_dialog(&app, &mut dark).await;
+    lifecycle(&app, &mut dark).await;
     app.stop().await;
 }

@@ -972,8 +972,11 @@ fn authorize_cases(corpus: &mut Corpus, secret: &str, unknown: &str) {
     let malformed: Vec<(&str, String)> = vec![
         ("wrong checksum", flipped),
         ("two characters swapped", swapped),
-        ("truncated to 52 characters", secret[..52].to_string()),
-        ("padded to 54 characters", format!("{secret}x")),
+        (
+            "one character short",
+            secret[..secret.len() - 1].to_string(),
+        ),
+        ("one character too many", format!("{secret}x")),
         ("leading garbage", format!("x{secret}")),
         ("trailing control character", format!("{secret}\u{1}")),
         ("wrong prefix clq_", format!("clq_{body}")),

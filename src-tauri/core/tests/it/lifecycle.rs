@@ -706,3 +706,76 @@ fn a_revoked_token_cannot_be_rolled_but_can_be_duplicated() {
         .expect("a revoked token's form can be reused");
     record_secret(&copy.secret);
 }
+
+/// The schema itself keeps a roll and a revocation final and a token's secret and environment
+/// fixed: SQL written by hand against the file (another tool, a bug) is refused too.
+#[test]
+fn the_schema_refuses_to_undo_a_roll_a_revocation_or_a_secret() {
+    let mut temp = temp_registry();
+    let created = temp
+        .registry
+        .create_token(&new_token("shop"), now())
+        .expect("create");
+    record_secret(&created.secret);
+    let id = created.token.summary.id.clone();
+    let rolled = temp
+        .registry
+        .roll_token(&id, Grace::OneHour, now())
+        .expect("roll");
+    record_secret(&rolled.secret);
+    let other = temp.create_id(&new_token("other"));
+    temp.registry.revoke_token(&other, now()).expect("revoke");
+    let before = dump(&temp.registry);
+
+    let connection = temp.registry.connection();
+    for (sql, what) in [
+        (
+            "UPDATE tokens SET rolled_to = NULL, grace_ends_at = NULL WHERE id = ?1",
+            "undo a roll",
+        ),
+        (
+            "UPDATE tokens SET rolled_to = ?2 WHERE id = ?1",
+            "point a roll elsewhere",
+        ),
+        (
+            "UPDATE tokens SET grace_ends_at = grace_ends_at + 86400000 WHERE id = ?1",
+            "lengthen a grace",
+        ),
+        (
+            "UPDATE tokens SET digest = randomblob(32) WHERE id = ?1",
+            "change a secret",
+        ),
+        (
+            "UPDATE tokens SET environment = 'sandbox' WHERE id = ?1",
+            "change an environment",
+        ),
+        (
+            "UPDATE tokens SET revoked_at = NULL WHERE id = ?2",
+            "undo a revocation",
+        ),
+        ("DELETE FROM tokens WHERE id = ?2", "delete a token"),
+    ] {
+        let sql = sql
+            .replace("?1", &format!("'{id}'"))
+            .replace("?2", &format!("'{other}'"));
+        let refused = connection
+            .execute(&sql, [])
+            .expect_err(&format!("{what}: {sql} must be refused"));
+        assert!(
+            matches!(
+                refused,
+                rusqlite::Error::SqliteFailure(ref failure, Some(_))
+                    if failure.code == rusqlite::ErrorCode::ConstraintViolation
+            ),
+            "{what}: refused by the schema's rule, not by anything else: {refused}"
+        );
+    }
+    assert_eq!(dump(&temp.registry), before, "nothing changed");
+    // Ending a grace sooner is what `end_grace` does: the schema allows it.
+    connection
+        .execute(
+            "UPDATE tokens SET grace_ends_at = grace_ends_at - 1 WHERE id = ?1",
+            [&id],
+        )
+        .expect("a grace may end sooner");
+}
