@@ -5,8 +5,10 @@
 //! stderr or in a log); `listening on http://ADDRESS:PORT` on stderr once connections are
 //! accepted; a last line on stderr when stopped.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +51,7 @@ pub fn run(db: Option<PathBuf>, args: &SandboxArgs, json: bool) -> CliResult<Out
             context: "the listener has no address".into(),
             source,
         })?;
+        let stop = stop_signal()?;
         show_keys(state.keys(), json)?;
         if !bound.ip().is_loopback() {
             output::note(&format!(
@@ -57,7 +60,7 @@ pub fn run(db: Option<PathBuf>, args: &SandboxArgs, json: bool) -> CliResult<Out
             ));
         }
         output::note(&format!("listening on http://{bound}"));
-        clapay_sandbox::serve(listener, Arc::clone(&state), stop_signal())
+        clapay_sandbox::serve(listener, Arc::clone(&state), stop)
             .await
             .map_err(sandbox_error)?;
         output::note("sandbox stopped; every recorded use is written");
@@ -138,26 +141,33 @@ fn sandbox_error(error: clapay_sandbox::Error) -> CliError {
     }
 }
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM.
-async fn stop_signal() {
+/// A future that completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed here, before
+/// the listening line is printed: a signal sent as soon as that line appears must stop the
+/// gateway cleanly, not kill the process.
+fn stop_signal() -> CliResult<Pin<Box<dyn Future<Output = ()> + Send>>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
+        let install = |kind| {
+            signal(kind).map_err(|source| CliError::Io {
+                context: "cannot install the signal handlers".into(),
+                source,
+            })
+        };
+        let mut interrupt = install(SignalKind::interrupt())?;
+        let mut terminate = install(SignalKind::terminate())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        }))
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(Box::pin(async {
+            let _ = tokio::signal::ctrl_c().await;
+        }))
     }
 }
 
