@@ -252,7 +252,7 @@ pub struct DuplicateArgs {
     /// Token id or exact name of the token to copy
     #[arg(value_name = "ID")]
     pub token: String,
-    /// The new token's name (default: "<name> (copy)")
+    /// The new token's name (default: "`<name> (copy)`")
     #[arg(long)]
     pub name: Option<String>,
 }

@@ -11,7 +11,7 @@
 //! its enabled numbers (`phone_required` without a phone, `phone_disabled` for a disabled one,
 //! `phone_not_whitelisted` for any other); a country without numbers accepts any phone.
 //!
-//! [`decide`] only reads. Every check is recorded (a `used` or `denied` event, never the secret,
+//! `decide` only reads. Every check is recorded (a `used` or `denied` event, never the secret,
 //! and `last_used_at` when allowed): [`Registry::authorize`] writes it at once, in its own
 //! transaction; the sandbox gateway's [`crate::Checker`] hands it to a batch writer
 //! ([`crate::usage`]).

@@ -3,8 +3,8 @@
 //!
 //! A roll creates the successor with the old token's name, description, environment and
 //! composition, and a lifetime as long as the old one's counted from now; the whitelisted numbers
-//! move to it (a number belongs to one token). The old token is renamed "<name> (rolled
-//! <date>)" and keeps authorizing, as its successor does, until the grace ends; then it is denied
+//! move to it (a number belongs to one token). The old token is renamed "`<name> (rolled
+//! <date>)`" and keeps authorizing, as its successor does, until the grace ends; then it is denied
 //! with `rolled`. Both tokens record a `rolled` event naming the other, and the old one a
 //! `grace_ended` event when the grace ends (at once, by "End now", or later, recorded by
 //! [`Registry::record_ended_graces`]). A roll is final: the old token never gets its numbers or
@@ -172,7 +172,7 @@ fn free_name(connection: &Connection, name: &str, label: &str) -> Result<String>
 
 impl Registry {
     /// Rolls a token: creates its successor (same name, description, environment, composition,
-    /// and lifetime from now), moves its numbers to it, renames it "<name> (rolled <date>)" and
+    /// and lifetime from now), moves its numbers to it, renames it "`<name> (rolled <date>)`" and
     /// lets it authorize as the successor until `grace` ends. Returns the successor's secret.
     pub fn roll_token(
         &mut self,
@@ -333,7 +333,7 @@ impl Registry {
     }
 
     /// Creates a duplicate of a token at once (the CLI's `duplicate`), named `name` or
-    /// "<name> (copy)".
+    /// "`<name> (copy)`".
     pub fn duplicate_token(
         &mut self,
         id: &str,

@@ -2,7 +2,7 @@
 //! when allowed. This module is the one place that writes them.
 //!
 //! Two ways, one per kind of caller:
-//! - **at once** ([`write`], through [`crate::Registry::authorize`]): the app's "Check a payment"
+//! - **at once** ([`write()`], through [`crate::Registry::authorize`]): the app's "Check a payment"
 //!   and the CLI's `authorize` are one check at a time, made by a person or a script that expects
 //!   it on disk when the answer comes. One transaction per check.
 //! - **in batches** ([`UsageWriter`], owned by a [`crate::Checker`]): the sandbox gateway answers

@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 
-use crate::flows;
 use crate::harness::{read_or_empty, App, Context};
 
 async fn invoke(app: &App, command: &str, args: Value) -> Value {
@@ -83,6 +82,7 @@ async fn an_unusable_database_opens_the_window_with_the_reason() {
 }
 
 /// Every file and folder below `root`, depth first.
+#[cfg(unix)]
 fn everything_below(root: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
     let Ok(entries) = std::fs::read_dir(root) else {
         return;
@@ -96,8 +96,11 @@ fn everything_below(root: &std::path::Path, found: &mut Vec<std::path::PathBuf>)
     }
 }
 
+// Unix modes; on Windows the files inherit the per-user profile folder's access list.
+#[cfg(unix)]
 #[tokio::test]
 async fn every_file_the_app_writes_is_readable_by_the_merchant_only() {
+    use crate::flows;
     use std::os::unix::fs::PermissionsExt;
 
     let app = App::start().await;

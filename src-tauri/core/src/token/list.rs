@@ -112,7 +112,7 @@ fn filter_condition(query: &ListQuery, search: Option<&str>, now: DateTime<Utc>)
 
 impl Registry {
     /// A page of tokens, with the number of tokens the filters match. Without a search the page
-    /// is read from its sort's index; a search reads every match once (see [`search_page`]).
+    /// is read from its sort's index; a search reads every match once (see `search_page`).
     pub fn list_tokens(&self, query: &ListQuery, now: DateTime<Utc>) -> Result<TokenPage> {
         let search = query
             .search
