@@ -34,7 +34,9 @@ rows = []
 floor = median("authorize", "floor_sha256_select")
 for name in ["allowed_e164_phone", "allowed_no_phone", "allowed_national_phone", "denied_unknown", "denied_phone"]:
     value = median("authorize", name)
-    rows.append((f"authorize {name}", value, "floor (SHA-256 + cached SELECT)", floor, "<= 3x"))
+    # The bound is on the paired figures (below); criterion's are reported beside them.
+    goal = "- (national form: libphonenumber)" if name == "allowed_national_phone" else "-"
+    rows.append((f"authorize {name}", value, "floor (SHA-256 + cached SELECT)", floor, goal))
 argon = median("argon2", "argon2id_prefix_lookup_verify")
 allowed = median("authorize", "allowed_e164_phone")
 if argon and allowed:

@@ -657,23 +657,29 @@ fn whitelist_decision(
         (Some(number), Some(enabled)) => Some((number, enabled)),
         _ => None,
     };
-    let mut shown = phone.to_string();
+    // The phone as a denial shows it: formatted when it is a valid number, else as typed.
+    let mut valid = None;
     if found.is_none() {
         if let Ok(number) = numbers::normalize(context.catalog, &context.country, phone) {
-            shown = numbers::format_international(&number);
             let enabled: Option<bool> = connection
                 .prepare_cached(
                     "SELECT enabled FROM numbers WHERE number = ?1 AND token_id = ?2 AND country = ?3",
                 )?
                 .query_row(params![number, token_id, context.country], |row| row.get(0))
                 .optional()?;
-            found = enabled.map(|enabled| (number, enabled));
+            match enabled {
+                Some(enabled) => found = Some((number, enabled)),
+                None => valid = Some(number),
+            }
         }
     }
     Ok(match found {
         Some((_, true)) => Whitelist::Enabled,
         Some((number, false)) => Whitelist::Disabled(number),
-        None => Whitelist::NotListed(shown),
+        None => Whitelist::NotListed(valid.map_or_else(
+            || phone.to_string(),
+            |number| numbers::format_international(&number),
+        )),
     })
 }
 
