@@ -1,9 +1,10 @@
 //! The database the commands share, and how it is opened at start.
 //!
 //! The window does not wait for the database: [`open_in_background`] opens it for writing on a
-//! thread (the core's `quick_check`, migrations and schema check) while GTK starts, then runs the
-//! rest of the integrity check (foreign keys, the domain's rules). Reads wait until it is open;
-//! writes, backups and restores wait for one flag, set when the check has reported.
+//! thread (identity, migrations, schema check) while GTK starts, then runs the integrity check
+//! (SQLite's `quick_check` over the whole file, foreign keys, the domain's rules). Reads wait
+//! until it is open; writes, backups and restores wait for one flag, set when the check has
+//! reported.
 //!
 //! Fail closed: a database the check finds damaged, or that cannot be checked at all, is reopened
 //! read-only, every write is refused with kind `read_only`, and the window shows the problem with
@@ -59,7 +60,7 @@ impl Database {
     pub fn open(path: &Path, catalog: Arc<Catalog>) -> Database {
         match open_writable(path, Arc::clone(&catalog)) {
             Ok(registry) => {
-                let problem = check_beyond_storage(path);
+                let problem = check_whole_file(path);
                 finish(path, catalog, registry, problem)
             }
             Err(unusable) => *unusable,
@@ -71,7 +72,7 @@ impl Database {
 /// read-only instead, with the damage as its problem.
 fn open_writable(path: &Path, catalog: Arc<Catalog>) -> Result<Registry, Box<Database>> {
     let existed = path.is_file();
-    match Registry::open(path, Arc::clone(&catalog)) {
+    match Registry::open_check_later(path, Arc::clone(&catalog)) {
         Ok(registry) => {
             log::info!("database {}", path.display());
             Ok(registry)
@@ -98,10 +99,14 @@ fn open_writable(path: &Path, catalog: Arc<Catalog>) -> Result<Registry, Box<Dat
     }
 }
 
-/// What the integrity check finds beyond what the open checked: `None` when sound, else the
-/// report.
-fn check_beyond_storage(path: &Path) -> Option<String> {
-    verdict(integrity::check_beyond_storage(path))
+/// What the integrity check finds: `None` when sound, else the report.
+fn check_whole_file(path: &Path) -> Option<String> {
+    verdict(integrity::check_integrity(path).map(|report| {
+        report
+            .problems()
+            .map(str::to_owned)
+            .collect::<Vec<String>>()
+    }))
 }
 
 /// A check's findings as the report of its problems; a check that could not run counts as a
@@ -233,7 +238,7 @@ pub fn open_in_background(
                 database.registry = Ok(registry);
                 database.opened = true;
             });
-            let problem = check_beyond_storage(&path);
+            let problem = check_whole_file(&path);
             slot.update(|database| {
                 if let Some(report) = problem {
                     // A catalog imported meanwhile went to the writable registry: keep it.

@@ -63,6 +63,25 @@ pub fn default_db_path() -> Result<PathBuf> {
 
 /// Opens (creating if needed) and migrates the database at `path`.
 pub fn open(path: &Path) -> Result<Connection> {
+    open_with(path, WholeFile::CheckNow)
+}
+
+/// Like [`open`], but the whole-file `quick_check` is left to the caller unless the file is about
+/// to be migrated: for the app, which opens the database while its window starts, checks it
+/// right after ([`crate::integrity::check_integrity`]) and refuses every write until that check
+/// has passed. The identity, version and schema checks run as in [`open`].
+pub fn open_check_later(path: &Path) -> Result<Connection> {
+    open_with(path, WholeFile::CheckLater)
+}
+
+/// Whether an open reads the whole file with `quick_check` before it answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WholeFile {
+    CheckNow,
+    CheckLater,
+}
+
+fn open_with(path: &Path, whole_file: WholeFile) -> Result<Connection> {
     let display = path.display().to_string();
     if let Some(parent) = path
         .parent()
@@ -84,7 +103,7 @@ pub fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|error| bad_database(&display, error))?;
-    prepare(connection, &display)
+    prepare(connection, &display, whole_file)
 }
 
 /// Opens one more connection to a database that an [`open`] of this process has already checked
@@ -103,7 +122,11 @@ pub fn open_existing(path: &Path) -> Result<Connection> {
 
 /// Opens a private in-memory database (tests, benchmarks).
 pub fn open_in_memory() -> Result<Connection> {
-    prepare(Connection::open_in_memory()?, ":memory:")
+    prepare(
+        Connection::open_in_memory()?,
+        ":memory:",
+        WholeFile::CheckNow,
+    )
 }
 
 /// The settings every connection needs before it reads anything from a file: the file may come
@@ -142,21 +165,25 @@ fn set_pragmas(connection: &Connection, display: &str) -> Result<()> {
     Ok(())
 }
 
-fn prepare(mut connection: Connection, display: &str) -> Result<Connection> {
+fn prepare(mut connection: Connection, display: &str, whole_file: WholeFile) -> Result<Connection> {
     // What the file is, before anything writes to it (switching to WAL rewrites its header):
     // a file this build must refuse is left exactly as it was.
     distrust_schema(&connection)?;
     connection.busy_timeout(BUSY_TIMEOUT)?;
-    identify(&connection, display, SCHEMA_VERSION)?;
+    let found = identify(&connection, display, SCHEMA_VERSION)?;
     set_pragmas(&connection, display)?;
-    let check: String = connection
-        .query_row("PRAGMA quick_check", [], |row| row.get(0))
-        .map_err(|error| bad_database(display, error))?;
-    if check != "ok" {
-        return Err(Error::BadDatabase {
-            path: display.into(),
-            reason: format!("the integrity check failed ({check}); restore a backup"),
-        });
+    // A file about to change shape is checked first, whoever opens it.
+    let migrating = matches!(found, Found::Ours(version) if version < SCHEMA_VERSION);
+    if whole_file == WholeFile::CheckNow || migrating {
+        let check: String = connection
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))
+            .map_err(|error| bad_database(display, error))?;
+        if check != "ok" {
+            return Err(Error::BadDatabase {
+                path: display.into(),
+                reason: format!("the integrity check failed ({check}); restore a backup"),
+            });
+        }
     }
     migrate_with(&mut connection, display, MIGRATIONS)?;
     verify_schema(&connection, display)?;

@@ -135,16 +135,6 @@ pub fn check_foreign_keys(connection: &Connection) -> rusqlite::Result<Vec<Strin
     )
 }
 
-/// What [`check_integrity`] checks beyond SQLite's `quick_check` (which every writable open
-/// already runs): rows pointing at missing rows and the domain invariants. For the app, which
-/// opens the database first and checks the rest in the background.
-pub fn check_beyond_storage(path: &Path) -> Result<Vec<String>> {
-    let connection = open_read_only(path)?;
-    let mut problems = check_foreign_keys(&connection)?;
-    problems.extend(check_invariants(&connection)?);
-    Ok(problems)
-}
-
 /// The domain rules the schema cannot fully express, checked over the whole database; each broken
 /// one is a sentence. An empty database (no schema yet) has none.
 pub fn check_invariants(connection: &Connection) -> Result<Vec<String>> {

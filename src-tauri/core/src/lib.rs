@@ -79,6 +79,17 @@ impl Registry {
         })
     }
 
+    /// Opens the database at `path` for writing, leaving its whole-file check to the caller
+    /// ([`db::open_check_later`]): the app checks it right after and refuses writes until then.
+    pub fn open_check_later(path: &Path, catalog: Arc<Catalog>) -> Result<Registry> {
+        Ok(Registry {
+            connection: db::open_check_later(path)?,
+            catalog,
+            rng: SystemRandom::new(),
+            path: Some(path.to_path_buf()),
+        })
+    }
+
     /// Opens the database at `path` read-only, without checking or migrating it
     /// ([`db::open_read_only`]): the app uses it to show what is left of a database that failed
     /// its integrity check until a backup is restored. Every write through it fails with a

@@ -68,6 +68,15 @@ fn a_page_of_garbage_is_reported_refused_and_still_readable() {
         "the message says what to do: {error}"
     );
 
+    // The app's open leaves the whole-file check to the check it runs right after (and refuses
+    // writes until then): the open itself succeeds, and that check finds the damage.
+    let opened = db::open_check_later(&damaged).expect("the app's open defers the check");
+    drop(opened);
+    assert!(
+        !db::check_integrity(&damaged).expect("report").is_ok(),
+        "the check the app runs next finds the damage"
+    );
+
     let read_only = db::open_read_only(&damaged).expect("read-only open of a damaged file");
     let version: i64 = read_only
         .query_row("PRAGMA user_version", [], |row| row.get(0))
