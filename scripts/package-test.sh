@@ -63,7 +63,8 @@ fi
 
 step "files"
 expected=(/usr/bin/clapay-tokens /usr/bin/clapay-tokens-cli /usr/share/applications/clapay-tokens.desktop
-  /usr/share/icons/hicolor/scalable/apps/clapay-tokens.svg)
+  /usr/share/icons/hicolor/scalable/apps/clapay-tokens.svg
+  /usr/share/doc/clapay-tokens/copyright /usr/share/doc/clapay-tokens/OFL.txt)
 for size in 16 22 24 32 36 48 64 72 96 128 192 256 512; do
   expected+=("/usr/share/icons/hicolor/${size}x${size}/apps/clapay-tokens.png")
 done
@@ -88,6 +89,10 @@ done
 desktop=/usr/share/applications/clapay-tokens.desktop
 for line in "Name=ClaPay Tokens" "Exec=clapay-tokens" "Icon=clapay-tokens" "Categories=Office;Finance;" "Type=Application"; do
   grep -qx -- "$line" "$desktop" || fail "$desktop has no line '$line'"
+done
+# Debian's policy: the license of every package in /usr/share/doc/PACKAGE/copyright.
+for line in "License: Proprietary" "License: OFL-1.1"; do
+  grep -qx -- "$line" /usr/share/doc/clapay-tokens/copyright || fail "the copyright file has no line '$line'"
 done
 if command -v desktop-file-validate >/dev/null; then
   desktop-file-validate "$desktop" || fail "$desktop does not pass desktop-file-validate"
