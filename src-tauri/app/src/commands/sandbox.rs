@@ -3,17 +3,15 @@
 //! guarded clipboard: marked sensitive, cleared after the delay). No status or log answer holds a
 //! key.
 
-use std::time::Duration;
-
 use clapay_sandbox::LogEntry;
 use serde::Serialize;
 use tauri::State;
 use zeroize::Zeroizing;
 
-use super::secrets::{serialize_secret, CopyResult};
+use super::secrets::{guarded_copy, serialize_secret, CopyResult};
 use crate::error::CommandError;
 use crate::sandbox::{SandboxStatus, WebhookKey};
-use crate::state::{run_blocking, AppState};
+use crate::state::AppState;
 
 /// Starts the gateway on 127.0.0.1:`port` (0: any free port) over the app's database.
 #[tauri::command]
@@ -75,7 +73,7 @@ pub async fn sandbox_copy_key(
     key: WebhookKey,
 ) -> Result<CopyResult, CommandError> {
     let secret = state.sandbox.key(key)?;
-    copy(&state, secret).await
+    guarded_copy(&state, secret, "sandbox webhook key").await
 }
 
 /// Copies the running gateway's base URL. The webview has no clipboard permission, so the copy
@@ -87,21 +85,5 @@ pub async fn sandbox_copy_base_url(state: State<'_, AppState>) -> Result<CopyRes
         .status()?
         .base_url
         .ok_or_else(|| CommandError::not_found("The sandbox is not running: start it first"))?;
-    copy(&state, Zeroizing::new(base_url)).await
-}
-
-async fn copy(state: &AppState, secret: Zeroizing<String>) -> Result<CopyResult, CommandError> {
-    let clear_after_secs = state.settings()?.clipboard_clear_secs;
-    let clipboard = state.clipboard.clone();
-    let copy = run_blocking(move || {
-        clipboard
-            .copy(secret, Duration::from_secs(u64::from(clear_after_secs)))
-            .map_err(CommandError::clipboard)
-    })
-    .await?;
-    log::info!("sandbox: copied; clipboard clears in {clear_after_secs} s");
-    Ok(CopyResult {
-        clear_after_secs,
-        copy,
-    })
+    guarded_copy(&state, Zeroizing::new(base_url), "sandbox base URL").await
 }

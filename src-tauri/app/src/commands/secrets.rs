@@ -61,15 +61,25 @@ pub async fn copy_secret(
     id: String,
 ) -> Result<CopyResult, CommandError> {
     let secret = state.secrets.get(&id)?;
+    guarded_copy(&state, secret, &format!("secret of token {id}")).await
+}
+
+/// Puts `text` on the clipboard marked sensitive, cleared after the merchant's delay: the one
+/// way a secret or a key reaches the clipboard. `what` names it in the log (never the text).
+pub(super) async fn guarded_copy(
+    state: &AppState,
+    text: Zeroizing<String>,
+    what: &str,
+) -> Result<CopyResult, CommandError> {
     let clear_after_secs = state.settings()?.clipboard_clear_secs;
     let clipboard = state.clipboard.clone();
     let copy = run_blocking(move || {
         clipboard
-            .copy(secret, Duration::from_secs(u64::from(clear_after_secs)))
+            .copy(text, Duration::from_secs(u64::from(clear_after_secs)))
             .map_err(CommandError::clipboard)
     })
     .await?;
-    log::info!("secret of token {id} copied; clipboard clears in {clear_after_secs} s");
+    log::info!("{what} copied; clipboard clears in {clear_after_secs} s");
     Ok(CopyResult {
         clear_after_secs,
         copy,
