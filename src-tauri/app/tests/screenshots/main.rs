@@ -289,6 +289,7 @@ async fn walk(app: &App, shooter: &mut Shooter, sandbox_secret: &str) {
         .await;
     shooter.shoot(app, "composition-details").await;
     app.click("composition-cancel").await;
+    app.wait_gone("composition-dialog").await;
 
     let manage = in_checkout_row(app, "manage-numbers").await;
     app.click_element(&manage, "Manage").await;
@@ -296,6 +297,8 @@ async fn walk(app: &App, shooter: &mut Shooter, sandbox_secret: &str) {
         .await;
     shooter.shoot(app, "manage-numbers").await;
     app.click("numbers-close-button").await;
+    // The page under a dialog takes no click until the dialog is gone.
+    app.wait_gone("numbers-dialog").await;
 
     let revoke = in_checkout_row(app, "revoke-token").await;
     app.click_element(&revoke, "Revoke").await;
@@ -461,37 +464,28 @@ fn default_window_size() -> (u32, u32) {
 #[tokio::main]
 async fn main() {
     let dir = output_dir();
-    let app = App::start().await;
-    let (width, height) = default_window_size();
-    app.driver()
-        .set_window_rect(0, 0, width, height)
-        .await
-        .ctx("sizing the window");
-    let mut light = Shooter {
-        dir: dir.clone(),
-        theme: "light",
-        count: 0,
-    };
-    let mut dark = Shooter {
-        dir,
-        theme: "dark",
-        count: 0,
-    };
-    set_theme(&app, "dark").await;
-    app.wait_testid("empty-state").await;
-    dark.shoot(&app, "empty-state").await;
-    set_theme(&app, "light").await;
-    app.wait_testid("empty-state").await;
-    light.shoot(&app, "empty-state").await;
-
-    let sandbox_secret = seed(&app).await;
-    harness::record_secret(&sandbox_secret);
-    walk(&app, &mut light, &sandbox_secret).await;
-    secret_dialog(&app, &mut light).await;
-    lifecycle(&app, &mut light).await;
-    set_theme(&app, "dark").await;
-    walk(&app, &mut dark, &sandbox_secret).await;
-    secret_dialog(&app, &mut dark).await;
-    lifecycle(&app, &mut dark).await;
-    app.stop().await;
+    // Each theme on its own app and database, seeded the same way: the tokens one walk creates
+    // (the secret dialog's) would otherwise show in the other theme's list.
+    for theme in ["light", "dark"] {
+        let app = App::start().await;
+        let (width, height) = default_window_size();
+        app.driver()
+            .set_window_rect(0, 0, width, height)
+            .await
+            .ctx("sizing the window");
+        let mut shooter = Shooter {
+            dir: dir.clone(),
+            theme,
+            count: 0,
+        };
+        set_theme(&app, theme).await;
+        app.wait_testid("empty-state").await;
+        shooter.shoot(&app, "empty-state").await;
+        let sandbox_secret = seed(&app).await;
+        harness::record_secret(&sandbox_secret);
+        walk(&app, &mut shooter, &sandbox_secret).await;
+        secret_dialog(&app, &mut shooter).await;
+        lifecycle(&app, &mut shooter).await;
+        app.stop().await;
+    }
 }
