@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # App start time and memory against a bare Tauri window (examples/bare: same Tauri, window size and
-# release profile), on a 10,000-token database. See BENCHMARKS.md, "App start and memory".
+# release profile), on a 10,000-token database. See BENCHMARKS.md, "Start and memory".
 #
 #   scripts/app-start.sh [RUNS]     (default 5 runs; needs Xvfb unless DISPLAY is set, and dbus-daemon)
 set -euo pipefail

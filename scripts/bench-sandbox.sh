@@ -69,14 +69,21 @@ echo "gateway http://$gateway, bare http://$bare; answers of $bytes bytes; $conn
 # A short warm-up of each (page cache, connection pools), then the measured runs.
 "$load" --address "$gateway" --secret-file "$run/secret" --connections "$connections" --seconds 3 --label warmup >/dev/null
 "$load" --address "$bare" --connections "$connections" --seconds 3 --label warmup >/dev/null
+# CPU time (user + system, in clock ticks) a server process has used so far: what a request
+# costs it, whatever the load generator and the other server do on the same two vCPUs.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+g_cpu=$(cpu_ticks "$gateway_pid")
 g=$("$load" --address "$gateway" --secret-file "$run/secret" --connections "$connections" --seconds "$seconds" --label gateway)
+g_cpu=$(($(cpu_ticks "$gateway_pid") - g_cpu))
+b_cpu=$(cpu_ticks "$bare_pid")
 b=$("$load" --address "$bare" --connections "$connections" --seconds "$seconds" --label bare)
+b_cpu=$(($(cpu_ticks "$bare_pid") - b_cpu))
 echo "$g"
 echo "$b"
 kill -TERM "$gateway_pid"; wait "$gateway_pid"; gateway_pid=""
 kill -TERM "$bare_pid"; wait "$bare_pid" || true; bare_pid=""
 used=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT count(*) FROM history h JOIN tokens t ON t.id = h.token_id WHERE t.name = ? AND h.kind = ?", ("bench-sandbox","used")).fetchone()[0])' "$run/tokens.db")
-python3 - "$g" "$b" "$used" <<'PY'
+python3 - "$g" "$b" "$used" "$g_cpu" "$b_cpu" "$(getconf CLK_TCK)" <<'PY'
 import sys
 def parse(line):
     label, *pairs = line.split()
@@ -84,9 +91,11 @@ def parse(line):
 _, g = parse(sys.argv[1]); _, b = parse(sys.argv[2])
 ratio = g["rps"] / b["rps"]
 print()
-print(f"{'':10} {'requests/s':>11} {'p50':>9} {'p99':>9}")
-for name, r in (("gateway", g), ("bare", b)):
-    print(f"{name:10} {r['rps']:>11.0f} {r['p50_us']/1000:>7.2f}ms {r['p99_us']/1000:>7.2f}ms")
+print(f"{'':10} {'requests/s':>11} {'p50':>9} {'p99':>9} {'CPU/request':>12}")
+ticks_per_second = float(sys.argv[6])
+for name, r, ticks in (("gateway", g, sys.argv[4]), ("bare", b, sys.argv[5])):
+    cpu_us = float(ticks) / ticks_per_second * 1e6 / r["requests"]
+    print(f"{name:10} {r['rps']:>11.0f} {r['p50_us']/1000:>7.2f}ms {r['p99_us']/1000:>7.2f}ms {cpu_us:>10.1f}us")
 print(f"ratio gateway / bare: {ratio:.2f}x (goal >= 0.5x); gateway p99 {g['p99_us']/1000:.2f} ms (goal <= 5 ms)")
 print(f"checks on disk after the stop: {sys.argv[3]} used events (warm-up, sample and measured requests)")
 if g["non_200"] or b["non_200"]:

@@ -2,9 +2,9 @@
 # Renders the country flags the UI shows (ui/flags/<iso>.png) from their sources (icons/flags/<iso>.svg).
 #
 # Why pictures and not the SVGs: WebKit draws an SVG <img> through a document of its own, and the
-# list's first screen showed about thirty flags; at the app's start they cost 20-28 ms of its first
-# frame, a PNG about 6 (BENCHMARKS.md, "App start"). 60x40 is three times the 20x14 px the UI draws
-# them at (object-fit: cover), sharp on screens up to 3x.
+# list's first screen shows many flags: as SVGs they made the app's first frame measurably later,
+# as PNGs they do not (`git log -p BENCHMARKS.md` has the figures of the change). 60x40 is three
+# times the 20x14 px the UI draws them at (object-fit: cover), sharp on screens up to 3x.
 #
 #   scripts/flags.sh        (needs rsvg-convert: apt-get install librsvg2-bin)
 set -euo pipefail

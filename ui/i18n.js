@@ -2,9 +2,8 @@
 // a value may be { one, other } for plurals. Placeholders are written {name}.
 import en from './i18n/en.js';
 
-// English is every key's fallback and part of the start. The other tables load when chosen: each is
-// about 19 KB to fetch over the app's protocol and parse before the first paint, and a page shows
-// only one language (BENCHMARKS.md, "App start").
+// English is every key's fallback and part of the start. The other tables load when chosen: each
+// would be fetched and parsed before the first paint, and a page shows only one language.
 const tables = { en };
 const loaders = { fr: () => import('./i18n/fr.js') };
 let language = 'en';
@@ -108,8 +107,8 @@ export function formatDateTime(iso) {
 
 /**
  * Builds the list's date formatters for the locale the OS most likely uses, while the start calls
- * are on their way: WebKit's first Intl.DateTimeFormat costs 8-14 ms (ICU loads its data), and
- * otherwise that happens in the first page's rendering. When `setLanguage` settles on the same
+ * are on their way: WebKit's first Intl.DateTimeFormat loads ICU's data, and otherwise that
+ * happens in the first page's rendering. When `setLanguage` settles on the same
  * locale, the formatters come from the cache; when not, the ICU data is loaded all the same.
  */
 export function prepareFormats(osLocale) {

@@ -28,12 +28,12 @@ fn main() {
 ///
 /// WebKitGTK (2.50, Skia) always renders through OpenGL: tiles are painted with Skia's GPU backend
 /// and composited in GL. Without a GPU, Mesa answers with llvmpipe, a software emulation of
-/// OpenGL, and every frame of a full-window repaint (a page of the token list) then takes 150 to
-/// 600 ms on a 2-vCPU machine. With accelerated compositing disabled, WebKit paints the page with
-/// Skia on the CPU straight into a shared-memory buffer: the same page step takes 40 to 100 ms per
-/// frame (BENCHMARKS.md, "UI at scale"). So on a machine where no GPU can be used, the app asks
-/// for the CPU path, for every merchant, not only for tests. Where a GPU is present nothing
-/// changes, and a choice the user made through any of WebKit's rendering variables is kept.
+/// OpenGL, and a full-window repaint (a page of the token list) then takes several frames. With
+/// accelerated compositing disabled, WebKit paints the page with Skia on the CPU straight into a
+/// shared-memory buffer, several times faster (`git log -p BENCHMARKS.md` has the figures of the
+/// change). So on a machine where no GPU can be used, the app asks for the CPU path, for every
+/// merchant, not only for tests. Where a GPU is present nothing changes, and a choice the user
+/// made through any of WebKit's rendering variables is kept.
 #[cfg(target_os = "linux")]
 mod rendering {
     use std::ffi::OsString;
