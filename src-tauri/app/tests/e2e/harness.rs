@@ -235,19 +235,25 @@ impl App {
             dir: Some(dir),
             _serial: serial,
         };
-        // One retry: a first launch on a fresh X server can fail to initialise GTK.
-        for attempt in 1..=2 {
-            match app.launch().await {
-                Ok(()) => break,
-                Err(error) if attempt == 1 => {
-                    eprintln!("launch attempt {attempt} failed, retrying once: {error}");
-                    app.stop_driver();
-                }
-                Err(error) => panic!("the app did not start under tauri-driver: {error}"),
-            }
-        }
+        app.launch_retrying_once("start").await;
         app.wait_testid(ready_testid).await;
         app
+    }
+
+    /// Launches the app under a new tauri-driver, once more if the first launch fails: a launch
+    /// can fail to initialise GTK, or tauri-driver can drop the new-session request while
+    /// WebKitWebDriver starts (both seen under Xvfb on a loaded machine, never twice in a row).
+    async fn launch_retrying_once(&mut self, what: &str) {
+        for attempt in 1..=2 {
+            match self.launch().await {
+                Ok(()) => return,
+                Err(error) if attempt == 1 => {
+                    eprintln!("launch attempt {attempt} failed, retrying once: {error}");
+                    self.stop_driver();
+                }
+                Err(error) => panic!("the app did not {what} under tauri-driver: {error}"),
+            }
+        }
     }
 
     async fn launch(&mut self) -> Result<(), String> {
@@ -333,9 +339,7 @@ impl App {
     pub async fn relaunch(&mut self, ready_testid: &str) {
         self.quit_keeping_files().await;
         self.stop_driver();
-        if let Err(error) = self.launch().await {
-            panic!("the app did not start again under tauri-driver: {error}");
-        }
+        self.launch_retrying_once("start again").await;
         self.wait_testid(ready_testid).await;
     }
 
