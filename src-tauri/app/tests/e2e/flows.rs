@@ -76,9 +76,27 @@ async fn create_keep_dialog(app: &App, token: &NewToken<'_>, environment: Option
     }
     app.fill("field-description", token.description).await;
     app.click("step-next").await;
+    let secret = compose_and_generate(app, token.composition, token.numbers).await;
+    let prefix = match environment {
+        Some("sandbox") => "clp_test_",
+        _ => "clp_live_",
+    };
+    assert!(
+        secret.starts_with(prefix) && secret.len() == 58,
+        "the dialog shows a 58-character {prefix} secret"
+    );
+    secret
+}
 
+/// Steps 2 and 3 of the create form, once step 1 is done: the composition, the numbers, then
+/// Generate. Returns the secret the dialog shows (recorded for the leak scan; the dialog stays open).
+pub async fn compose_and_generate(
+    app: &App,
+    composition: &[CountryComposition<'_>],
+    numbers: &[(&str, &str)],
+) -> String {
     app.wait_testid("step-2").await;
-    for (country, operators) in token.composition {
+    for (country, operators) in composition {
         app.click("add-composition").await;
         app.wait_testid("composition-picker").await;
         app.select("picker-country", country).await;
@@ -103,7 +121,7 @@ async fn create_keep_dialog(app: &App, token: &NewToken<'_>, environment: Option
     app.click("step-next").await;
 
     app.wait_testid("step-3").await;
-    for (index, (country, phone)) in token.numbers.iter().enumerate() {
+    for (index, (country, phone)) in numbers.iter().enumerate() {
         app.select("field-number-country", country).await;
         app.fill("field-phone", phone).await;
         app.click("add-number").await;
@@ -117,14 +135,6 @@ async fn create_keep_dialog(app: &App, token: &NewToken<'_>, environment: Option
     app.wait_testid("secret-dialog").await;
     let secret = app.text("secret-value").await;
     crate::harness::record_secret(&secret);
-    let prefix = match environment {
-        Some("sandbox") => "clp_test_",
-        _ => "clp_live_",
-    };
-    assert!(
-        secret.starts_with(prefix) && secret.len() == 58,
-        "the dialog shows a 58-character {prefix} secret"
-    );
     secret
 }
 

@@ -252,19 +252,7 @@ async fn a_typed_custom_date_is_parsed_or_refused_and_the_summary_is_what_is_sto
         "the summary names the typed day: {text:?}"
     );
     app.click("step-next").await;
-    app.click("add-composition").await;
-    app.select("picker-country", "CI").await;
-    flows::tick(
-        &app,
-        "[data-testid=\"picker-method\"][data-operator=\"OM\"][data-method=\"MERCHANT\"]",
-    )
-    .await;
-    app.click("picker-save").await;
-    app.wait_gone("composition-picker").await;
-    app.click("step-next").await;
-    app.click("generate").await;
-    app.wait_testid("secret-dialog").await;
-    crate::harness::record_secret(&app.text("secret-value").await);
+    flows::compose_and_generate(&app, &[("CI", &[("OM", &["MERCHANT"])])], &[]).await;
     let stored: i64 = app
         .db()
         .query_row(

@@ -407,19 +407,7 @@ async fn an_expiring_token_has_a_badge_a_banner_and_a_filter() {
         .to_string();
     app.fill("field-expiry-date", &day).await;
     app.click("step-next").await;
-    app.click("add-composition").await;
-    app.select("picker-country", "CI").await;
-    flows::tick(
-        &app,
-        "[data-testid=\"picker-method\"][data-operator=\"OM\"][data-method=\"MERCHANT\"]",
-    )
-    .await;
-    app.click("picker-save").await;
-    app.wait_gone("composition-picker").await;
-    app.click("step-next").await;
-    app.click("generate").await;
-    app.wait_testid("secret-dialog").await;
-    record_secret(&app.text("secret-value").await);
+    flows::compose_and_generate(&app, &[("CI", &[("OM", &["MERCHANT"])])], &[]).await;
     app.click("secret-done").await;
     app.wait_gone("secret-dialog").await;
 

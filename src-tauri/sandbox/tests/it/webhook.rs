@@ -105,6 +105,22 @@ fn verify(header: &str, body: &[u8], unique_key: &str, secret: &str) -> bool {
     sign.verify_slice(&expected).is_ok()
 }
 
+/// Asks `/check/status/payment` until the payment is no longer INITIATED, and returns that answer.
+async fn settled_status(
+    gateway: &Gateway,
+    secret: &str,
+    signature: &serde_json::Value,
+) -> serde_json::Value {
+    eventually("the settle", || async move {
+        let status = gateway
+            .post("/check/status/payment", Some(secret), signature)
+            .await
+            .json();
+        (status["status_payment"] != "INITIATED").then_some(status)
+    })
+    .await
+}
+
 fn keys_of(gateway: &Gateway) -> WebhookKeys {
     gateway.state.keys().clone()
 }
@@ -312,19 +328,7 @@ async fn a_payment_settles_after_the_settle_delay() {
     if started.elapsed() < Duration::from_millis(300) {
         assert_eq!(first["status_payment"], "INITIATED", "not settled yet");
     }
-    let settled = eventually("the settle", || {
-        let gateway = &gateway;
-        let signature = signature.clone();
-        let secret = secret.clone();
-        async move {
-            let status = gateway
-                .post("/check/status/payment", Some(&secret), &signature)
-                .await
-                .json();
-            (status["status_payment"] != "INITIATED").then_some(status)
-        }
-    })
-    .await;
+    let settled = settled_status(&gateway, &secret, &signature).await;
     assert!(
         started.elapsed() >= Duration::from_millis(300),
         "never before the delay"
@@ -389,19 +393,7 @@ async fn the_checkout_page_pays_or_fails_with_its_buttons() {
         )
         .await;
         assert_eq!(pressed.status, 303, "back to the page");
-        let status = eventually("the settle", || {
-            let gateway = &gateway;
-            let signature = signature.clone();
-            let secret = secret.clone();
-            async move {
-                let status = gateway
-                    .post("/check/status/payment", Some(&secret), &signature)
-                    .await
-                    .json();
-                (status["status_payment"] != "INITIATED").then_some(status)
-            }
-        })
-        .await;
+        let status = settled_status(&gateway, &secret, &signature).await;
         assert_eq!(status["status_payment"], expected, "the {button} button");
         eventually("the webhook", || {
             let calls = receiver.calls.clone();
